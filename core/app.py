@@ -1,0 +1,110 @@
+"""The application factory: settings, logging, database, plugins, task queue, auth and blueprints.
+
+``create_app`` is the only way an app comes to be, in the web server, in workers, on the command line and
+in tests; each builds its own plugin manager.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, Flask
+
+from candor import http
+from candor.auth import access
+from candor.config import Settings, ensure_data_dir, load_settings, secret_key
+from candor.db import Database
+from candor.logs import configure_logging
+from candor.plugins import PluginError, build_plugin_registry
+from candor.state import CandorState, merge_named
+from candor.tasks.celery_app import make_celery
+
+
+def create_app(config: Settings | Mapping[str, Any] | None = None, *, plugins: Iterable[object] = ()) -> Flask:
+    """Build the app.
+
+    :param config: a ``Settings`` object, or overrides applied on top of the environment and config file.
+    :param plugins: extra plugin objects to register (tests register throwaway plugins this way).
+    """
+    settings = config if isinstance(config, Settings) else load_settings(dict(config or {}))
+    configure_logging(settings)
+    ensure_data_dir(settings)
+
+    app = Flask("candor", static_folder=None)
+    app.config.update(
+        SECRET_KEY=secret_key(settings),
+        TESTING=settings.testing,
+        SESSION_COOKIE_NAME="candor_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+
+    registry = build_plugin_registry(settings, plugins)
+    db = Database(settings.resolved_database_url)
+    celery = make_celery(settings)
+    state = CandorState(settings=settings, db=db, plugins=registry, celery=celery)
+    app.extensions["candor"] = state
+    celery.flask_app = app  # type: ignore[attr-defined]
+    db.session.configure(info={"candor.state": state})
+    app.teardown_appcontext(db.remove_session)
+
+    http.init_app(app)
+    access.init_app(app)
+    _register_core_blueprints(app)
+    _collect_plugin_contributions(app, state)
+    access.verify_access_declared(app)
+    return app
+
+
+def _register_core_blueprints(app: Flask) -> None:
+    from candor.auth.views import bp as auth_api
+    from candor.health.views import bp as health
+    from candor.plugin_views import bp as plugins_api
+    from candor_admin import bp as admin
+
+    for blueprint in (health, auth_api, plugins_api, admin):
+        app.register_blueprint(blueprint)
+
+
+def _collect_plugin_contributions(app: Flask, state: CandorState) -> None:
+    """Ask every plugin for what it offers, check namespaces, and remember who offered what."""
+    registry = state.plugins
+    state.work_handlers.update(merge_named(registry.call_each("candor_register_work_handlers"), "work kind"))
+    for kind, handler in state.work_handlers.items():
+        if not callable(handler):
+            raise PluginError(f"The handler offered for work kind {kind!r} is not callable.")
+
+    for plugin, checks in registry.call_each("candor_doctor_checks"):
+        state.doctor_checks.extend((plugin, check) for check in checks)
+
+    data_dir = state.settings.data_dir
+    for plugin, backends in registry.call_each("candor_register_storage_backends", data_dir=data_dir):
+        state.storage_backends.update(merge_named([(plugin, {b.name: b for b in backends})], "storage backend"))
+    if state.settings.storage_backend not in state.storage_backends:
+        raise PluginError(
+            f"The storage backend {state.settings.storage_backend!r} is not offered by any enabled plugin; "
+            f"offered: {', '.join(state.storage_backends) or 'none'}."
+        )
+
+    for plugin, blueprints in registry.call_each("candor_register_blueprints"):
+        for blueprint in blueprints:
+            _register_plugin_blueprint(app, plugin, blueprint)
+
+    registry.call_each("candor_register_commands", cli=app.cli)
+    registry.call_each("candor_startup", app=app)
+
+
+def _register_plugin_blueprint(app: Flask, plugin: str, blueprint: Blueprint) -> None:
+    prefix = f"/plugins/{plugin}"
+    if not isinstance(blueprint, Blueprint):
+        raise PluginError(f"Plugin {plugin!r} offered {type(blueprint).__name__} where a Blueprint was expected.")
+    if not (blueprint.url_prefix or "").startswith(prefix):
+        raise PluginError(f"Plugin {plugin!r}: blueprint {blueprint.name!r} must use url_prefix {prefix!r}.")
+    app.register_blueprint(blueprint, name=f"{plugin}.{blueprint.name}")

@@ -1,0 +1,308 @@
+"""The ``candor`` command line, built on Flask's CLI so plugins can add commands to ``app.cli``.
+
+Each command loads the app through ``create_app`` like the web server does. Configuration and plugin errors
+end the command with their message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import func, select
+
+from candor.app import create_app
+from candor.config import ConfigError
+from candor.plugins import PluginError
+from candor.state import CandorState, get_state
+
+
+def _app() -> Flask:
+    return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
+
+
+def _state() -> CandorState:
+    return get_state(_app())
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(), add_default_commands=False,
+             add_version_option=False, load_dotenv=False, set_debug_flag=False)
+def cli() -> None:
+    """Candor: self-hosted AI job interviews with compliance in the core."""
+
+
+# Flask's --app, --env-file and --debug options mean nothing here: the app is always create_app().
+cli.params[:] = [param for param in cli.params if param.name not in {"app", "env_file", "debug"}]
+
+
+# --- setup and serving ------------------------------------------------------------------------------------
+
+
+@cli.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Prepare this installation: data folder, keys, database schema and a first administrator."""
+    from candor.auth.models import Role, User
+    from candor.db import migrate
+
+    state = _state()
+    upgraded = migrate.upgrade(state)
+    click.echo(f"Database ready ({state.db.engine.dialect.name}); "
+               f"{'upgraded: ' + ', '.join(upgraded) if upgraded else 'schema already current'}.")
+    with state.db.transaction() as session:
+        has_users = session.scalar(select(func.count()).select_from(User))
+    if not has_users:
+        email = os.environ.get("CANDOR_ADMIN_EMAIL", "admin@example.com")
+        password = secrets.token_urlsafe(12)
+        _create_user(email, password, Role.ADMIN)
+        click.echo(f"First administrator: {email} with password {password}\n"
+                   "  (shown once; change it after signing in, or create your own with candor users create-admin)")
+
+
+@cli.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int, help="Web server threads.")
+@click.option("--worker/--no-worker", default=True, show_default=True,
+              help="Also start a task worker (the embedded default).")
+@with_appcontext
+def run_command(host: str, port: int, threads: int, worker: bool) -> None:
+    """Serve the web app with a production WSGI server, and a worker beside it."""
+    import waitress
+
+    from candor.db.migrate import pending_histories
+
+    pending = pending_histories(_state())
+    if pending:
+        raise click.ClickException(f"The database schema is behind ({', '.join(pending)}). Run: candor db upgrade")
+    child = None
+    if worker:
+        child = subprocess.Popen([sys.executable, "-m", "candor.cli", "worker"], env=os.environ.copy())
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - only for display
+    click.echo(f"Candor is running. Open http://{shown_host}:{port}/admin/  (Ctrl+C stops it)")
+    try:
+        waitress.serve(_app(), host=host, port=port, threads=threads, ident="candor", _quiet=True)
+    finally:
+        if child is not None:
+            child.send_signal(signal.SIGTERM)
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+@cli.command("worker")
+@click.option("--concurrency", type=int, default=None, help="Worker processes (default: the setting).")
+@click.option("--pool", type=click.Choice(["prefork", "solo", "threads"]), default="prefork", show_default=True)
+@with_appcontext
+def worker_command(concurrency: int | None, pool: str) -> None:
+    """Run a task worker: executes queued units of work and recovers abandoned ones."""
+    from candor.tasks.worker import start_worker
+
+    start_worker(_app(), concurrency=concurrency, pool=pool)
+
+
+# --- database ---------------------------------------------------------------------------------------------
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Database schema: migrations of the core and of plugins that own tables."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade() -> None:
+    """Apply every pending migration (core first, then each plugin's history)."""
+    from candor.db import migrate
+
+    upgraded = migrate.upgrade(_state())
+    click.echo(f"Upgraded: {', '.join(upgraded)}." if upgraded else "Already up to date.")
+
+
+@db_group.command("check")
+@with_appcontext
+def db_check() -> None:
+    """Fail when the models and the migrations disagree (a migration is missing)."""
+    from candor.db import migrate
+
+    problems = {name: diffs for name, diffs in migrate.differences(_state()).items() if diffs}
+    if problems:
+        for name, diffs in problems.items():
+            click.echo(f"{name}: {len(diffs)} difference(s)")
+            for diff in diffs:
+                click.echo(f"  {diff}")
+        raise click.ClickException("Models and migrations disagree: write a migration (candor db revision).")
+    click.echo("Models and migrations agree.")
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option("--history", default="core", show_default=True, help="'core' or a plugin's name.")
+@with_appcontext
+def db_revision(message: str, history: str) -> None:
+    """Write a migration from the difference between the models and the database (for developers)."""
+    from candor.db import migrate
+
+    migrate.revision(_state(), message, history)
+
+
+# --- plugins and diagnostics ------------------------------------------------------------------------------
+
+
+@cli.group("plugins")
+def plugins_group() -> None:
+    """Installed plugins."""
+
+
+@plugins_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON, as GET /api/v1/plugins does.")
+@with_appcontext
+def plugins_list(as_json: bool) -> None:
+    """Show every installed plugin, whether it is enabled, and what it declares."""
+    plugins = _state().plugins.all()
+    if as_json:
+        click.echo(json.dumps([p.to_public_dict() for p in plugins], indent=2))
+        return
+    for info in plugins:
+        mark = "enabled " if info.enabled else "disabled"
+        title = info.declaration.title if info.declaration else "(not loaded)"
+        kind = "built-in" if info.builtin else info.distribution
+        click.echo(f"{mark}  {info.name:<20} {info.version:<12} {kind:<16} {title}")
+        if info.declaration is not None and info.declaration.capabilities:
+            click.echo(f"          capabilities: {', '.join(sorted(info.declaration.capabilities))}")
+
+
+@cli.command("doctor")
+@click.option("--json", "as_json", is_flag=True)
+@with_appcontext
+def doctor(as_json: bool) -> None:
+    """Check the installation: database, schema, broker, storage, keys and each plugin's own checks."""
+    from candor.health.checks import run_checks
+    from candor.interfaces import CheckStatus
+
+    outcomes = run_checks(_app())
+    if as_json:
+        click.echo(json.dumps([o.to_dict() for o in outcomes], indent=2))
+    else:
+        for outcome in outcomes:
+            result = outcome.result
+            colour = {"ok": "green", "warning": "yellow", "failed": "red"}[result.status.value]
+            label = click.style(f"{result.status.value.upper():<8}", fg=colour)
+            click.echo(f"{label}{outcome.name:<14} {result.detail}  [{outcome.plugin}]")
+            if result.hint and result.status != CheckStatus.OK:
+                click.echo(f"{'':<22} -> {result.hint}")
+    if any(o.result.status == CheckStatus.FAILED for o in outcomes):
+        sys.exit(1)
+
+
+# --- users and tokens -------------------------------------------------------------------------------------
+
+
+@cli.group("users")
+def users_group() -> None:
+    """Staff accounts."""
+
+
+def _create_user(email: str, password: str, role: Any) -> None:
+    from candor.auth.models import User
+    from candor.auth.passwords import WeakPassword, hash_password
+
+    email = email.strip().lower()
+    if "@" not in email:
+        raise click.BadParameter("give an e-mail address", param_hint="--email")
+    try:
+        password_hash = hash_password(password)
+    except WeakPassword as exc:
+        raise click.BadParameter(str(exc), param_hint="--password") from None
+    with _state().db.transaction() as session:
+        if session.scalar(select(User).where(User.email == email)) is not None:
+            raise click.ClickException("A user with that e-mail exists already.")
+        session.add(User(email=email, password_hash=password_hash, role=role))
+
+
+@users_group.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--password", default=None, help="Prompted for (hidden) when not given.")
+@with_appcontext
+def create_admin(email: str, password: str | None) -> None:
+    """Create an administrator."""
+    from candor.auth.models import Role
+
+    _create_user(email, password or _prompt_password(), Role.ADMIN)
+    click.echo("Administrator created.")
+
+
+@users_group.command("create")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(["admin", "recruiter", "reviewer", "auditor"]), required=True)
+@click.option("--password", default=None, help="Prompted for (hidden) when not given.")
+@with_appcontext
+def create_user(email: str, role: str, password: str | None) -> None:
+    """Create a staff user with one role."""
+    from candor.auth.models import Role
+
+    _create_user(email, password or _prompt_password(), Role(role))
+    click.echo(f"User created with role {role}.")
+
+
+def _prompt_password() -> str:
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline().rstrip("\n")
+        if not line:
+            raise click.UsageError("No password given: pass --password or type it on standard input.")
+        return line
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat it: ") != first:
+        raise click.UsageError("The two passwords differ.")
+    return first
+
+
+@cli.group("tokens")
+def tokens_group() -> None:
+    """API tokens for integrations."""
+
+
+@tokens_group.command("create")
+@click.option("--email", required=True, help="The user the token acts for.")
+@click.option("--name", required=True, help="What will use it, e.g. 'SuccessFactors sync'.")
+@click.option("--scope", "scopes", multiple=True, required=True, help="Repeat for each scope.")
+@click.option("--days", type=int, default=90, show_default=True)
+@with_appcontext
+def create_token_command(email: str, name: str, scopes: tuple[str, ...], days: int) -> None:
+    """Create a scoped, expiring API token and print it once."""
+    from candor.auth.models import User
+    from candor.auth.tokens import TokenError, create_token
+
+    with _state().db.transaction() as session:
+        user = session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise click.ClickException("No user with that e-mail.")
+        try:
+            plaintext, token = create_token(session, user, name, scopes, days)
+        except TokenError as exc:
+            raise click.ClickException(str(exc)) from None
+        expires = token.expires_at.date().isoformat()
+    click.echo(plaintext)
+    click.echo(f"(expires {expires}; store it now, it is not shown again)", err=True)
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="candor")
+    except (ConfigError, PluginError) as exc:
+        click.echo(f"candor: {exc}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""Configuration: one validated settings object built from ``CANDOR_*`` variables and an optional TOML file.
+
+Owns the names, types, defaults and validation of every setting the core reads. Precedence, highest first:
+values passed to ``create_app`` (tests), environment variables, the file named by ``CANDOR_CONFIG``, defaults.
+It must not read settings anywhere else: the rest of the code receives a ``Settings`` object.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the setting and what to do."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the core. Plugin settings live under ``plugin_settings.<plugin name>``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CANDOR_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    data_dir: Path = Field(
+        default=Path("var"), description="Folder for the embedded database, broker, media and keys."
+    )
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite in data_dir.")
+    broker_url: str = Field(
+        default="", description="Celery broker URL (redis://, amqp://); empty means the embedded broker."
+    )
+    secret_key: str = Field(
+        default="", description="Signs sessions and links; empty means a key file created in data_dir."
+    )
+    public_url: str = Field(default="http://127.0.0.1:8000", description="Address people open.")
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    plugins_enable: CommaList = Field(
+        default_factory=list, description="Installed third-party plugins to load, by entry-point name."
+    )
+    plugins_disable: CommaList = Field(
+        default_factory=list, description="Plugins not to load, built-in or not."
+    )
+    plugin_modules: CommaList = Field(
+        default_factory=list,
+        description="Python modules to load as plugins without packaging them (development and tests).",
+    )
+    plugin_settings: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    worker_concurrency: int = Field(default=2, ge=1, le=64)
+    work_lease_seconds: int = Field(
+        default=900, ge=1, description="How long a claimed unit of work is protected from other workers."
+    )
+    work_stale_seconds: int = Field(
+        default=120, ge=1, description="A queued unit of work not started after this long is sent again."
+    )
+    sweep_interval_seconds: float = Field(default=30, gt=0)
+    storage_backend: str = Field(default="local", description="Name of the storage backend for media.")
+    queue_name: str = Field(default="candor", pattern=r"^[A-Za-z0-9_.-]+$")
+    broker_poll_seconds: float = Field(default=0.2, gt=0, description="Embedded broker polling interval.")
+
+    session_hours: int = Field(default=8, ge=1, le=24 * 30)
+    login_max_age_days: int = 30
+    testing: bool = False
+
+    @field_validator("plugins_enable", "plugins_disable", "plugin_modules", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("database_url", "broker_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if value and "://" not in value:
+            raise ValueError("expected a URL such as postgresql+psycopg://host/db or redis://host:6379/0")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get("CANDOR_CONFIG")
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+    # Derived values -------------------------------------------------------------------------------------
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'candor.db').resolve()}"
+
+    @property
+    def uses_embedded_broker(self) -> bool:
+        return not self.broker_url
+
+    @property
+    def broker_folder(self) -> Path:
+        return (self.data_dir / "broker").resolve()
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
+
+
+def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
+    """Build the settings, turning pydantic's errors into one message a person can act on."""
+    config_file = os.environ.get("CANDOR_CONFIG")
+    if config_file and not Path(config_file).is_file():
+        raise ConfigError(f"CANDOR_CONFIG names {config_file!r}, which is not a file. Fix the path or unset it.")
+    try:
+        return Settings(**(overrides or {}))
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, config_file)) from None
+    except ValueError as exc:  # TOML syntax errors arrive as ValueError subclasses
+        raise ConfigError(f"Cannot read the configuration file {config_file}: {exc}") from None
+
+
+def _describe(exc: ValidationError, config_file: str | None) -> str:
+    lines = ["The configuration is not valid:"]
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"]) or "(root)"
+        env_name = "CANDOR_" + "__".join(str(part) for part in error["loc"]).upper()
+        got = error.get("input")
+        shown = "" if isinstance(got, dict) else f" (got {got!r})"
+        lines.append(f"  - {name}: {error['msg']}{shown}. Set {env_name} or '{name}' in the config file.")
+    if config_file:
+        lines.append(f"Config file: {config_file}")
+    return "\n".join(lines)
+
+
+def ensure_data_dir(settings: Settings) -> None:
+    """Create the data folder with owner-only permissions (it will hold keys and personal data)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+def secret_key(settings: Settings) -> str:
+    """The key that signs sessions: configured, or created once in the data folder with mode 0600."""
+    if settings.secret_key:
+        return settings.secret_key
+    ensure_data_dir(settings)
+    path = settings.data_dir / "secret_key"
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process (web or worker) created it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

@@ -1,0 +1,1 @@
+"""Liveness, readiness and ``candor doctor``: running the diagnostic checks plugins offer."""

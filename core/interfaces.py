@@ -1,0 +1,169 @@
+"""The shapes of the objects plugins hand to the core through the registration hooks.
+
+Owns the typing Protocols and small value types that hook return values must satisfy. The core calls these
+objects only through its purpose gate, one plugin at a time, so it always knows whose object it is calling.
+Nothing here touches the database or the web app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import IO, Any, Protocol, runtime_checkable
+
+# --- diagnostics ------------------------------------------------------------------------------------------
+
+
+class CheckStatus(StrEnum):
+    OK = "ok"
+    WARNING = "warning"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What one check found; ``hint`` says what to do when it is not OK. Never holds personal data."""
+
+    status: CheckStatus
+    detail: str
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class DoctorCheck:
+    """A named check run by ``candor doctor``; ``readiness`` ones also decide ``/readyz``."""
+
+    name: str
+    run: Callable[[Any], CheckResult]  # receives the Flask app
+    readiness: bool = False
+
+
+# --- background work --------------------------------------------------------------------------------------
+
+
+class WorkContextLike(Protocol):
+    """What a work handler receives; see ``candor.tasks.work.WorkContext``."""
+
+    payload: Mapping[str, Any]
+
+    def heartbeat(self) -> None: ...
+
+
+WorkHandler = Callable[[WorkContextLike], Any]
+
+
+# --- analysis ---------------------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class Analyzer(Protocol):
+    """Measures something in an answer. ``needs`` names its inputs: ``audio``, ``video``, ``transcript``."""
+
+    name: str
+    needs: frozenset[str]
+
+    def analyze(self, inputs: Mapping[str, Any], settings: Mapping[str, Any]) -> Mapping[str, Any]: ...
+
+
+# --- questions --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GeneratedQuestion:
+    text: str
+    competencies: Sequence[str] = ()
+    indicators: Sequence[str] = ()
+    kind: str = "behavioural"
+
+
+@runtime_checkable
+class QuestionGenerator(Protocol):
+    """Writes questions for a job, and follow-ups after an answer."""
+
+    name: str
+
+    def generate(self, job: Mapping[str, Any], language: str) -> Sequence[GeneratedQuestion]: ...
+
+    def follow_up(
+        self, question: Mapping[str, Any], transcript: str, language: str
+    ) -> GeneratedQuestion | None: ...
+
+
+# --- integrations -----------------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class EhrConnector(Protocol):
+    """Talks to one kind of HR system: pulls jobs and applicants, pushes results."""
+
+    name: str
+
+    def pull_jobs(self, since: str | None) -> Iterator[Mapping[str, Any]]: ...
+
+    def pull_applicants(self, since: str | None) -> Iterator[Mapping[str, Any]]: ...
+
+    def push_event(self, event: Mapping[str, Any], idempotency_key: str) -> Mapping[str, Any]: ...
+
+
+@runtime_checkable
+class AttendanceAdapter(Protocol):
+    """Provisions accounts in an attendance system and reads check-ins back."""
+
+    name: str
+
+    def provision(self, employee: Mapping[str, Any], rules: Mapping[str, Any]) -> str: ...
+
+    def deactivate(self, account_id: str) -> None: ...
+
+    def pull_check_ins(self, since: str | None) -> Iterator[Mapping[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message to one person. ``body`` is already rendered in the recipient's language."""
+
+    to: str
+    subject: str
+    body: str
+    html: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Notifier(Protocol):
+    """Delivers messages over one channel (``email``, ``sms``...)."""
+
+    name: str
+    channel: str
+
+    def send(self, message: Message) -> str: ...
+
+
+# --- storage and keys -------------------------------------------------------------------------------------
+
+
+@runtime_checkable
+class StorageBackend(Protocol):
+    """Holds opaque blobs by key. The core encrypts before writing; a backend never sees plaintext media."""
+
+    name: str
+
+    def open_write(self, key: str) -> IO[bytes]: ...
+
+    def open_read(self, key: str) -> IO[bytes]: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+@runtime_checkable
+class KeyProvider(Protocol):
+    """Wraps and unwraps data keys with key-encryption keys it holds (a file key ring, a KMS)."""
+
+    name: str
+
+    def wrap(self, data_key: bytes) -> tuple[str, bytes]: ...
+
+    def unwrap(self, key_id: str, wrapped: bytes) -> bytes: ...

@@ -1,0 +1,1 @@
+"""Interviews: candidates, their interviews and its state machine, questions, answers and analyses."""

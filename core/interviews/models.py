@@ -1,0 +1,152 @@
+"""Candidates, interviews, questions, answers and analyses.
+
+Personal fields of the candidate are marked in ``info={"personal": True}``: the vault encrypts them and the
+audit log records every access. Answers and analyses carry their own processing state so that no crash loses
+track of them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from candor.db import Base, utcnow
+from candor.interviews.states import InterviewState, check_transition
+
+PERSONAL = {"personal": True}
+
+
+class Candidate(Base):
+    __tablename__ = "candidates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    external_ref: Mapped[str | None] = mapped_column(String(200), index=True)
+    full_name: Mapped[str] = mapped_column(Text, info=PERSONAL)
+    email: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
+    phone: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
+    language: Mapped[str] = mapped_column(String(10), default="en")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Interview(Base):
+    __tablename__ = "interviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    state: Mapped[InterviewState] = mapped_column(String(20), default=InterviewState.CREATED, index=True)
+    state_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    transitions: Mapped[list[InterviewTransition]] = relationship(
+        back_populates="interview", order_by="InterviewTransition.id"
+    )
+    answers: Mapped[list[Answer]] = relationship(back_populates="interview", order_by="Answer.id")
+
+    def move_to(self, state: InterviewState, *, actor: str, reason: str = "") -> None:
+        """Change state if the state machine allows it, keeping the history."""
+        current = InterviewState(self.state)
+        check_transition(current, state)
+        now = utcnow()
+        self.transitions.append(
+            InterviewTransition(from_state=current, to_state=state, actor=actor, reason=reason, at=now)
+        )
+        self.state = state
+        self.state_changed_at = now
+
+
+class InterviewTransition(Base):
+    """One step in an interview's history: who moved it, when and why (no personal data in ``reason``)."""
+
+    __tablename__ = "interview_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id"), index=True)
+    from_state: Mapped[str] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    interview: Mapped[Interview] = relationship(back_populates="transitions")
+
+
+class QuestionKind(StrEnum):
+    PRACTICE = "practice"  # not scored
+    BEHAVIOURAL = "behavioural"
+    FOLLOW_UP = "follow_up"
+    CODING = "coding"
+    CASE = "case"
+
+
+class Question(Base):
+    """A question of a job's set. Versions are kept so that an interview records exactly what it asked."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    kind: Mapped[QuestionKind] = mapped_column(String(20), default=QuestionKind.BEHAVIOURAL)
+    language: Mapped[str] = mapped_column(String(10), default="en")
+    text: Mapped[str] = mapped_column(Text)
+    competencies: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    think_seconds: Mapped[int] = mapped_column(Integer, default=30)
+    answer_seconds: Mapped[int] = mapped_column(Integer, default=120)
+    max_retakes: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AnswerState(StrEnum):
+    UPLOADING = "uploading"
+    UPLOADED = "uploaded"
+    PROCESSING = "processing"
+    ANALYSED = "analysed"
+    REJECTED = "rejected"  # invalid media; the candidate may record again
+    FAILED = "failed"
+
+
+class Answer(Base):
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("interview_id", "question_id", "attempt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[AnswerState] = mapped_column(String(20), default=AnswerState.UPLOADING)
+    media_key: Mapped[str | None] = mapped_column(String(200))
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    interview: Mapped[Interview] = relationship(back_populates="answers")
+    analyses: Mapped[list[Analysis]] = relationship(back_populates="answer", order_by="Analysis.id")
+
+
+class Analysis(Base):
+    """One analyzer's run on one answer, with what the EU AI Act Art. 12 asks to be logged."""
+
+    __tablename__ = "analyses"
+    __table_args__ = (UniqueConstraint("answer_id", "analyzer"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id"), index=True)
+    analyzer: Mapped[str] = mapped_column(String(100))
+    plugin: Mapped[str] = mapped_column(String(40))
+    plugin_version: Mapped[str] = mapped_column(String(40))
+    model_id: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    output: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    answer: Mapped[Answer] = relationship(back_populates="analyses")

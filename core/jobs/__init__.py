@@ -1,0 +1,1 @@
+"""Jobs: the positions candidates are interviewed for, with their requirements and location."""

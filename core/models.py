@@ -1,0 +1,12 @@
+"""Every core model, imported in one place so that the metadata (and Alembic) sees all tables."""
+
+from candor.auth.models import ApiToken, Role, User
+from candor.interviews.models import Analysis, Answer, Candidate, Interview, InterviewTransition, Question
+from candor.jobs.models import Job
+from candor.orgs.models import Organization
+from candor.tasks.models import WorkItem
+
+__all__ = [
+    "Analysis", "Answer", "ApiToken", "Candidate", "Interview", "InterviewTransition", "Job", "Organization",
+    "Question", "Role", "User", "WorkItem",
+]

@@ -1,0 +1,1 @@
+"""Organisations: the companies that run interviews, and the jurisdictions they operate in."""
