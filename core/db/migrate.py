@@ -81,8 +81,11 @@ def _connection(state: CandorState) -> Iterator[Connection]:
         yield connection
 
 
-def upgrade(state: CandorState, revision: str = "head") -> list[str]:
-    """Bring every history to ``revision``; returns the names of histories that were upgraded."""
+def upgrade(state: CandorState, revision: str = "heads") -> list[str]:
+    """Bring every history to ``revision``; returns the names of histories that were upgraded.
+
+    ``heads`` rather than ``head``: features developed side by side may branch a history for a while.
+    """
     upgraded = []
     for history in histories(state):
         with _connection(state) as connection:
@@ -94,17 +97,17 @@ def upgrade(state: CandorState, revision: str = "head") -> list[str]:
     return upgraded
 
 
-def _current(connection: Connection, history: History) -> str | None:
+def _current(connection: Connection, history: History) -> frozenset[str]:
     context = MigrationContext.configure(connection, opts={"version_table": history.version_table})
-    return context.get_current_revision()
+    return frozenset(context.get_current_heads())
 
 
 def pending_histories(state: CandorState) -> list[str]:
     pending = []
     with _connection(state) as connection:
         for history in histories(state):
-            head = ScriptDirectory.from_config(alembic_config(history)).get_current_head()
-            if _current(connection, history) != head:
+            heads = frozenset(ScriptDirectory.from_config(alembic_config(history)).get_heads())
+            if _current(connection, history) != heads:
                 pending.append(history.name)
     return pending
 

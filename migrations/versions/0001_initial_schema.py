@@ -1,6 +1,6 @@
 """initial schema
 
-Revision ID: 33096306b8c4
+Revision ID: 0001_initial
 Revises: 
 Create Date: 2026-11-25 17:07:11.091943
 """
@@ -13,7 +13,7 @@ from alembic import op
 import candor.db.base
 
 
-revision: str = '33096306b8c4'
+revision: str = '0001_initial'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
