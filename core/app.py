@@ -76,10 +76,14 @@ def _register_core_blueprints(app: Flask) -> None:
 def _collect_plugin_contributions(app: Flask, state: CandorState) -> None:
     """Ask every plugin for what it offers, check namespaces, and remember who offered what."""
     registry = state.plugins
-    state.work_handlers.update(merge_named(registry.call_each("candor_register_work_handlers"), "work kind"))
-    for kind, handler in state.work_handlers.items():
-        if not callable(handler):
-            raise PluginError(f"The handler offered for work kind {kind!r} is not callable.")
+    offered = registry.call_each("candor_register_work_handlers")
+    for plugin, handlers in offered:
+        for kind, handler in handlers.items():
+            if not kind.startswith(f"{plugin}."):
+                raise PluginError(f"Plugin {plugin!r} offers work kind {kind!r}; name it '{plugin}.<verb>'.")
+            if not callable(handler):
+                raise PluginError(f"Plugin {plugin!r}: the handler for work kind {kind!r} is not callable.")
+    state.work_handlers.update(merge_named(offered, "work kind"))
 
     for plugin, checks in registry.call_each("candor_doctor_checks"):
         state.doctor_checks.extend((plugin, check) for check in checks)

@@ -297,6 +297,8 @@ def create_token_command(email: str, name: str, scopes: tuple[str, ...], days: i
 
 
 def main() -> None:
+    # Files this process creates (database, media, keys, logs) are for its own user only.
+    os.umask(0o077)
     try:
         cli.main(prog_name="candor")
     except (ConfigError, PluginError) as exc:

@@ -52,9 +52,19 @@ def _backends() -> list[str]:
     return [name.strip() for name in wanted.split(",") if name.strip()]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "candor_backends(*names): run this test only on these databases (sqlite, postgresql)"
+    )
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "candor_database" in metafunc.fixturenames:
-        metafunc.parametrize("candor_database", _backends(), indirect=True)
+        backends = _backends()
+        marker = metafunc.definition.get_closest_marker("candor_backends")
+        if marker is not None:
+            backends = [name for name in backends if name in marker.args]
+        metafunc.parametrize("candor_database", backends, indirect=True)
 
 
 @dataclass
