@@ -210,3 +210,17 @@ def sign_in(candor_client: FlaskClient) -> Callable[[Any], FlaskClient]:
         return candor_client
 
     return do
+
+
+@pytest.fixture
+def candor_cli(candor_app: Flask) -> Callable[..., Any]:
+    """Run a ``candor`` command against the test app: ``candor_cli("doctor", "--json")``."""
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from candor.cli import cli
+
+    def invoke(*args: str, input: str | None = None) -> Any:
+        return CliRunner().invoke(cli, list(args), input=input, obj=ScriptInfo(create_app=lambda: candor_app))
+
+    return invoke

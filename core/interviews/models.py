@@ -51,7 +51,7 @@ class Interview(Base):
 
     def move_to(self, state: InterviewState, *, actor: str, reason: str = "") -> None:
         """Change state if the state machine allows it, keeping the history."""
-        current = InterviewState(self.state)
+        current = InterviewState(self.state or InterviewState.CREATED)  # column default applies at insert
         check_transition(current, state)
         now = utcnow()
         self.transitions.append(
