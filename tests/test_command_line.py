@@ -123,7 +123,6 @@ def test_run_serves_the_app_and_its_worker_runs_work(env, tmp_path):
             sys.path.remove(env["PYTHONPATH"])
         state = get_state(app)
         with state.db.transaction() as session:
-            session.info["candor.state"] = state
             item_id = enqueue(session, "echo.say", {"text": "hello"}).id
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

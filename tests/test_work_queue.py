@@ -65,7 +65,6 @@ def app(candor_settings, probe):
 def _enqueue(app, kind, payload, **options) -> int:
     state = get_state(app)
     with state.db.transaction() as session:
-        session.info["candor.state"] = state
         return enqueue(session, kind, payload, **options).id
 
 

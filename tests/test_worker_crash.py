@@ -115,7 +115,6 @@ def test_kill_minus_nine_mid_task_loses_nothing(setup):
     log = tmp / "worker.log"
 
     with state.db.transaction() as session:
-        session.info["candor.state"] = state
         slow_id = enqueue(session, "crash_probe.slow", {"folder": str(folder)}).id
         quick_ids = [enqueue(session, "crash_probe.quick", {"folder": str(folder), "n": n}).id for n in range(3)]
 
@@ -131,7 +130,6 @@ def test_kill_minus_nine_mid_task_loses_nothing(setup):
 
     # Work arrives while no worker runs; the broker (or the sweep) must deliver it later.
     with state.db.transaction() as session:
-        session.info["candor.state"] = state
         late_ids = [enqueue(session, "crash_probe.quick", {"folder": str(folder), "n": n}).id for n in (10, 11)]
     (folder / "release").touch()
 
