@@ -10,6 +10,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flask_login import login_user, logout_user
 from sqlalchemy import select
 
+from candor import audit
 from candor.auth import current_identity, public, requires
 from candor.auth.models import User
 from candor.auth.passwords import hash_password, needs_rehash, verify_password
@@ -40,6 +41,8 @@ def login() -> Any:
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
             user.last_login_at = utcnow()
+            audit.record(db_session, "auth.sign_in", f"user:{user.id}", purpose="security",
+                         actor=f"user:{user.id}")
             db_session.commit()
             session.clear()  # a new session on sign-in defeats session fixation
             login_user(user)
@@ -47,6 +50,10 @@ def login() -> Any:
             log.info("staff sign-in user:%s", user.id)
             return redirect(_safe_next(request.args.get("next")))
         log.info("failed staff sign-in")
+        # Ids only: the e-mail typed stays out of the log; an unknown address is "user:unknown".
+        audit.record(db_session, "auth.sign_in", f"user:{user.id}" if user is not None else "user:unknown",
+                     purpose="security", outcome="failure", actor="anonymous")
+        db_session.commit()
         error = "The e-mail or password is not right, or the account is disabled."
     return render_template("admin/login.html", error=error), (401 if error else 200)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Flask
 
-from candor import http
+from candor import audit, http
 from candor.auth import access
 from candor.config import Settings, ensure_data_dir, load_settings, secret_key
 from candor.db import Database
@@ -57,6 +57,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, plugins: I
 
     http.init_app(app)
     access.init_app(app)
+    audit.init_app(app)  # after access: the acting context comes from the identity
     _register_core_blueprints(app)
     _collect_plugin_contributions(app, state)
     access.verify_access_declared(app)

@@ -21,6 +21,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
 from candor.app import create_app
+from candor.audit.cli import audit_group
 from candor.config import ConfigError
 from candor.plugins import PluginError
 from candor.state import CandorState, get_state
@@ -294,6 +295,9 @@ def create_token_command(email: str, name: str, scopes: tuple[str, ...], days: i
         expires = token.expires_at.date().isoformat()
     click.echo(plaintext)
     click.echo(f"(expires {expires}; store it now, it is not shown again)", err=True)
+
+
+cli.add_command(audit_group)
 
 
 def main() -> None:

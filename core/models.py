@@ -1,5 +1,6 @@
 """Every core model, imported in one place so that the metadata (and Alembic) sees all tables."""
 
+from candor.audit.models import AuditChainHead, AuditCheckpoint, AuditEntry
 from candor.auth.models import ApiToken, Role, User
 from candor.interviews.models import Analysis, Answer, Candidate, Interview, InterviewTransition, Question
 from candor.jobs.models import Job
@@ -7,6 +8,7 @@ from candor.orgs.models import Organization
 from candor.tasks.models import WorkItem
 
 __all__ = [
+    "AuditChainHead", "AuditCheckpoint", "AuditEntry",
     "Analysis", "Answer", "ApiToken", "Candidate", "Interview", "InterviewTransition", "Job", "Organization",
     "Question", "Role", "User", "WorkItem",
 ]

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, event, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from candor.audit.context import acting_as
 from candor.db import utcnow
 from candor.tasks.models import WorkItem, WorkState
 
@@ -137,7 +138,8 @@ def run(state: CandorState, item_id: int) -> str:
     try:
         with session.begin():
             context = WorkContext(item.id, item.kind, item.payload, item.attempts, session, renew)
-            result = handler(context)
+            with acting_as(f"system:work:{item.kind}", via=f"work:{item.id}"):
+                result = handler(context)
             marked = session.execute(
                 update(WorkItem)
                 .where(WorkItem.id == item.id, WorkItem.claimed_by == me, WorkItem.state == WorkState.RUNNING)

@@ -14,6 +14,7 @@ import threading
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
 from flask import Flask
 
+from candor.audit.signing import checkpoint_if_due
 from candor.state import get_state
 from candor.tasks.work import sweep
 
@@ -34,6 +35,7 @@ def start_worker(app: Flask, *, concurrency: int | None = None, pool: str = "pre
             try:
                 with app.app_context():
                     sweep(state, stale_after=0 if first else None)
+                    checkpoint_if_due(state)  # periodic signed audit checkpoint; a no-op unless one is due
                 first = False
             except Exception as exc:  # the database may be restarting; try again next round
                 log.warning("recovery sweep failed (%s); retrying in %ss", type(exc).__name__,
