@@ -27,8 +27,9 @@ def is_personal(cls: type) -> bool:
 
 
 def subject_of(instance: Any) -> str:
-    identity = inspect(instance).identity
-    key = ":".join(str(part) for part in identity) if identity else "new"
+    # The mapper reads the key off the instance: during the flush a new object has it, but no identity yet.
+    identity = inspect(instance).mapper.primary_key_from_instance(instance)
+    key = ":".join(str(part) for part in identity) if all(p is not None for p in identity) else "new"
     return f"{type(instance).__name__.lower()}:{key}"
 
 

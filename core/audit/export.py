@@ -14,10 +14,12 @@ import base64
 import hashlib
 import json
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
 from candor.audit.chain import KINDS, append_pending, format_time, record
@@ -79,7 +81,6 @@ def export_bundle(
     last_seq = checkpoint["head_seq"]
 
     with state.db.engine.connect() as connection:
-        first_seq = last_seq
         if wanted.since is not None:
             first_seq = connection.scalar(
                 select(func.min(AuditEntry.seq)).where(AuditEntry.recorded_at >= wanted.since)) or last_seq
@@ -87,47 +88,66 @@ def export_bundle(
             first_seq = 1
         prev_hash = GENESIS_HASH if first_seq == 1 else connection.scalar(
             select(AuditEntry.hash).where(AuditEntry.seq == first_seq - 1))
-        included = omitted = 0
-        first_hash = last_hash = ""
-        digest = hashlib.sha256()
-        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-            with archive.open("entries.jsonl", "w", force_zip64=True) as entries:
-                rows = connection.execution_options(stream_results=True, yield_per=_BATCH).execute(
-                    select(AuditEntry).where(AuditEntry.seq >= first_seq, AuditEntry.seq <= last_seq)
-                    .order_by(AuditEntry.seq))
-                for row in rows:
-                    if wanted.includes(row.recorded_at, row.action):
-                        line = _entry_line(row)
-                        included += 1
-                    else:
-                        line = {"seq": row.seq, "hash": row.hash, "omitted": True}
-                        omitted += 1
-                    data = json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
-                    digest.update(data)
-                    entries.write(data)
-                    first_hash = first_hash or row.hash
-                    last_hash = row.hash
-            stored = connection.execute(select(AuditCheckpoint).where(
-                AuditCheckpoint.id <= select(AuditCheckpoint.id).where(
-                    AuditCheckpoint.checkpoint_hash == checkpoint["checkpoint_hash"]).scalar_subquery()
-            ).order_by(AuditCheckpoint.id))
-            archive.writestr("checkpoints.jsonl", "".join(
-                json.dumps(checkpoint_dict(row), separators=(",", ":")) + "\n" for row in stored))
-            manifest: dict[str, Any] = {
-                "format": BUNDLE_FORMAT,
-                "created_at": checkpoint["signed_at"],
-                "range": {"first_seq": first_seq, "last_seq": last_seq},
-                "prev_hash": prev_hash, "first_hash": first_hash, "last_hash": last_hash,
-                "counts": {"entries": included + omitted, "included": included, "omitted": omitted},
-                "filter": wanted.to_dict(),
-                "entries_sha256": digest.hexdigest(),
-                "checkpoint_hash": checkpoint["checkpoint_hash"],
-                "key_id": key_id(key.public_key()),
-            }
-            manifest["signature"] = base64.b64encode(key.sign(manifest_payload(manifest))).decode("ascii")
-            archive.writestr("manifest.json", json.dumps(manifest, indent=2) + "\n")
-            archive.writestr("public_key.pem", public_key_pem(key))
+        stored = connection.execute(select(AuditCheckpoint).where(
+            AuditCheckpoint.id <= select(AuditCheckpoint.id).where(
+                AuditCheckpoint.checkpoint_hash == checkpoint["checkpoint_hash"]).scalar_subquery()
+        ).order_by(AuditCheckpoint.id))
+        checkpoints = [checkpoint_dict(row) for row in stored]
+        rows = connection.execution_options(stream_results=True, yield_per=_BATCH).execute(
+            select(AuditEntry).where(AuditEntry.seq >= first_seq, AuditEntry.seq <= last_seq)
+            .order_by(AuditEntry.seq))
+        lines = (_entry_line(row) if wanted.includes(row.recorded_at, row.action)
+                 else {"seq": row.seq, "hash": row.hash, "omitted": True} for row in rows)
+        included, omitted = write_bundle(target, key, lines, checkpoints, wanted, first_seq=first_seq,
+                                         last_seq=last_seq, prev_hash=prev_hash)
     return ExportSummary(first_seq, last_seq, included, omitted, checkpoint["checkpoint_hash"])
+
+
+def write_bundle(
+    target: IO[bytes],
+    key: Ed25519PrivateKey,
+    lines: Iterable[dict[str, Any]],
+    checkpoints: list[dict[str, Any]],
+    wanted: ExportFilter,
+    *,
+    first_seq: int,
+    last_seq: int,
+    prev_hash: str,
+) -> tuple[int, int]:
+    """Write the zip: ``lines`` (full or omitted entries, in order) and ``checkpoints`` (the last one covering
+    ``last_seq``), then the manifest signed by ``key``. Returns (included, omitted)."""
+    included = omitted = 0
+    first_hash = last_hash = ""
+    digest = hashlib.sha256()
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        with archive.open("entries.jsonl", "w", force_zip64=True) as entries:
+            for line in lines:
+                if line.get("omitted"):
+                    omitted += 1
+                else:
+                    included += 1
+                data = json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+                digest.update(data)
+                entries.write(data)
+                first_hash = first_hash or line["hash"]
+                last_hash = line["hash"]
+        archive.writestr("checkpoints.jsonl", "".join(
+            json.dumps(checkpoint, separators=(",", ":")) + "\n" for checkpoint in checkpoints))
+        manifest: dict[str, Any] = {
+            "format": BUNDLE_FORMAT,
+            "created_at": checkpoints[-1]["signed_at"],
+            "range": {"first_seq": first_seq, "last_seq": last_seq},
+            "prev_hash": prev_hash, "first_hash": first_hash, "last_hash": last_hash,
+            "counts": {"entries": included + omitted, "included": included, "omitted": omitted},
+            "filter": wanted.to_dict(),
+            "entries_sha256": digest.hexdigest(),
+            "checkpoint_hash": checkpoints[-1]["checkpoint_hash"],
+            "key_id": key_id(key.public_key()),
+        }
+        manifest["signature"] = base64.b64encode(key.sign(manifest_payload(manifest))).decode("ascii")
+        archive.writestr("manifest.json", json.dumps(manifest, indent=2) + "\n")
+        archive.writestr("public_key.pem", public_key_pem(key))
+    return included, omitted
 
 
 def _entry_line(row: Any) -> dict[str, Any]:

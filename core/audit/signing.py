@@ -95,20 +95,26 @@ def make_checkpoint(connection: Connection, key: Ed25519PrivateKey, *, interval:
         return None
     if interval is not None and head_seq == 0:
         return None
-    signed_at = utcnow()
+    previous = last.checkpoint_hash if last is not None else GENESIS_HASH
+    body = sign_checkpoint(key, head_seq, head_hash, previous)
+    connection.execute(insert(AuditCheckpoint).values(
+        head_seq=head_seq, head_hash=head_hash, signed_at=_parse(body["signed_at"]),
+        prev_checkpoint_hash=body["prev_checkpoint_hash"], checkpoint_hash=body["checkpoint_hash"],
+        key_id=body["key_id"], signature=body["signature"]))
+    return body
+
+
+def sign_checkpoint(key: Ed25519PrivateKey, head_seq: int, head_hash: str, prev_checkpoint_hash: str
+                    ) -> dict[str, Any]:
+    """A checkpoint over ``head_seq``/``head_hash`` signed now, as stored and exported."""
     body: dict[str, Any] = {
         "format": CHECKPOINT_FORMAT, "head_seq": head_seq, "head_hash": head_hash,
-        "signed_at": format_time(signed_at),
-        "prev_checkpoint_hash": last.checkpoint_hash if last is not None else GENESIS_HASH,
+        "signed_at": format_time(utcnow()), "prev_checkpoint_hash": prev_checkpoint_hash,
         "key_id": key_id(key.public_key()),
     }
     payload = checkpoint_payload(body)
     body["checkpoint_hash"] = hashlib.sha256(payload).hexdigest()
     body["signature"] = base64.b64encode(key.sign(payload)).decode("ascii")
-    connection.execute(insert(AuditCheckpoint).values(
-        head_seq=head_seq, head_hash=head_hash, signed_at=_parse(body["signed_at"]),
-        prev_checkpoint_hash=body["prev_checkpoint_hash"], checkpoint_hash=body["checkpoint_hash"],
-        key_id=body["key_id"], signature=body["signature"]))
     return body
 
 
