@@ -25,6 +25,7 @@ from candor.audit.cli import audit_group
 from candor.config import ConfigError
 from candor.plugins import PluginError
 from candor.state import CandorState, get_state
+from candor.vault.cli import keys_group
 
 
 def _app() -> Flask:
@@ -298,6 +299,7 @@ def create_token_command(email: str, name: str, scopes: tuple[str, ...], days: i
 
 
 cli.add_command(audit_group)
+cli.add_command(keys_group)
 
 
 def main() -> None:

@@ -158,12 +158,54 @@ class StorageBackend(Protocol):
     def delete(self, key: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class KeyInfo:
+    """One key-encryption key as a key provider reports it: its id and state (``active`` or ``retired``)."""
+
+    key_id: str
+    state: str
+    created_at: str = ""
+
+
 @runtime_checkable
 class KeyProvider(Protocol):
-    """Wraps and unwraps data keys with key-encryption keys it holds (a file key ring, a KMS)."""
+    """Holds key-encryption keys (KEKs), the blind-index key and one erasable secret per data subject.
+
+    A data subject's key is derived from two halves: one wrapped by a KEK and kept in the database, and one
+    secret kept by the provider and destroyed on erasure, so that a database backup alone can never bring an
+    erased subject's data back. ``context`` binds a wrapped key to its subject.
+    """
 
     name: str
 
-    def wrap(self, data_key: bytes) -> tuple[str, bytes]: ...
+    def wrap(self, data_key: bytes, context: bytes) -> tuple[str, bytes]:
+        """Wrap with the active KEK; returns ``(kek id, wrapped bytes)``."""
+        ...
 
-    def unwrap(self, key_id: str, wrapped: bytes) -> bytes: ...
+    def unwrap(self, key_id: str, wrapped: bytes, context: bytes) -> bytes:
+        """Unwrap with the named KEK, active or retired."""
+        ...
+
+    def list_keys(self) -> Sequence[KeyInfo]:
+        """Every KEK the provider can still unwrap with."""
+        ...
+
+    def rotate(self) -> str:
+        """Make a new active KEK, retiring (not destroying) the previous one; returns the new id."""
+        ...
+
+    def index_key(self) -> bytes:
+        """The key of the blind indexes (HMAC-SHA256), separate from every KEK."""
+        ...
+
+    def create_subject_secret(self, handle: str) -> bytes:
+        """Create and keep a new random secret for a data subject; refuse if one exists."""
+        ...
+
+    def subject_secret(self, handle: str) -> bytes:
+        """The subject's secret; raise ``LookupError`` if it was destroyed or never existed."""
+        ...
+
+    def destroy_subject_secret(self, handle: str) -> None:
+        """Destroy the subject's secret for good (crypto-shredding); no error if it is already gone."""
+        ...

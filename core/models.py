@@ -6,9 +6,10 @@ from candor.interviews.models import Analysis, Answer, Candidate, Interview, Int
 from candor.jobs.models import Job
 from candor.orgs.models import Organization
 from candor.tasks.models import WorkItem
+from candor.vault.models import DataSubject
 
 __all__ = [
     "AuditChainHead", "AuditCheckpoint", "AuditEntry",
-    "Analysis", "Answer", "ApiToken", "Candidate", "Interview", "InterviewTransition", "Job", "Organization",
-    "Question", "Role", "User", "WorkItem",
+    "Analysis", "Answer", "ApiToken", "Candidate", "DataSubject", "Interview", "InterviewTransition", "Job",
+    "Organization", "Question", "Role", "User", "WorkItem",
 ]

@@ -1,7 +1,9 @@
 """Candidates, interviews, questions, answers and analyses.
 
-Personal fields of the candidate are marked in ``info={"personal": True}``: the vault encrypts them and the
-audit log records every access. Answers and analyses carry their own processing state so that no crash loses
+Personal fields of the candidate are marked in ``info={"personal": True}``: the vault encrypts them (see
+``candor.vault.fields``: ``candidate.email`` is plaintext in Python, ``email_sealed`` the stored ciphertext,
+``email_index`` the blind index for lookups) and the audit log records every access. Answers and analyses
+carry their own processing state so that no crash loses
 track of them.
 """
 
@@ -16,21 +18,40 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from candor.db import Base, utcnow
 from candor.interviews.states import InterviewState, check_transition
+from candor.vault.fields import Encrypted, SealedBytes
+from candor.vault.models import DataSubject, SubjectKind
 
 PERSONAL = {"personal": True}
 
 
 class Candidate(Base):
+    """A person applying. Name, contact details and the HR system's id are encrypted with their subject's key;
+    look them up with ``candor.vault.lookup(session, Candidate, "email", value)``."""
+
     __tablename__ = "candidates"
+    __vault_subject_kind__ = SubjectKind.CANDIDATE
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: Random row identity bound into this row's ciphertexts (the primary key is unknown before insert).
+    uid: Mapped[str] = mapped_column(String(32), unique=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
-    external_ref: Mapped[str | None] = mapped_column(String(200), index=True)
-    full_name: Mapped[str] = mapped_column(Text, info=PERSONAL)
-    email: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
-    phone: Mapped[str | None] = mapped_column(Text, info=PERSONAL)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("data_subjects.id"), index=True)
+    external_ref_sealed: Mapped[bytes | None] = mapped_column("external_ref", SealedBytes, info=PERSONAL)
+    external_ref_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    full_name_sealed: Mapped[bytes] = mapped_column("full_name", SealedBytes, info=PERSONAL)
+    email_sealed: Mapped[bytes | None] = mapped_column("email", SealedBytes, info=PERSONAL)
+    email_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_sealed: Mapped[bytes | None] = mapped_column("phone", SealedBytes, info=PERSONAL)
+    phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
     language: Mapped[str] = mapped_column(String(10), default="en")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    subject: Mapped[DataSubject] = relationship()
+
+    external_ref = Encrypted(index="external_id")
+    full_name = Encrypted()
+    email = Encrypted(index="email")
+    phone = Encrypted(index="phone")
 
 
 class Interview(Base):
