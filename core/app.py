@@ -18,6 +18,7 @@ from candor.config import Settings, ensure_data_dir, load_settings, secret_key
 from candor.db import Database
 from candor.logs import configure_logging
 from candor.plugins import PluginError, build_plugin_registry
+from candor.policy import load_policy_set
 from candor.state import CandorState, merge_named
 from candor.tasks.celery_app import make_celery
 
@@ -46,10 +47,12 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, plugins: I
         JSON_SORT_KEYS=False,
     )
 
+    policies = load_policy_set(settings.policy_dirs)  # a broken pack stops startup with its PolicyError
     registry = build_plugin_registry(settings, plugins)
     db = Database(settings.resolved_database_url)
     celery = make_celery(settings)
     state = CandorState(settings=settings, db=db, plugins=registry, celery=celery)
+    state.policies = policies
     app.extensions["candor"] = state
     celery.flask_app = app  # type: ignore[attr-defined]
     db.session.configure(info={"candor.state": state})

@@ -24,6 +24,9 @@ from candor.app import create_app
 from candor.audit.cli import audit_group
 from candor.config import ConfigError
 from candor.plugins import PluginError
+from candor.policy import PolicyError
+from candor.policy.cli import policies_group
+from candor.redaction.cli import redact_command
 from candor.state import CandorState, get_state
 from candor.vault.cli import keys_group
 
@@ -298,6 +301,8 @@ def create_token_command(email: str, name: str, scopes: tuple[str, ...], days: i
     click.echo(f"(expires {expires}; store it now, it is not shown again)", err=True)
 
 
+cli.add_command(policies_group)
+cli.add_command(redact_command)
 cli.add_command(audit_group)
 cli.add_command(keys_group)
 
@@ -307,7 +312,7 @@ def main() -> None:
     os.umask(0o077)
     try:
         cli.main(prog_name="candor")
-    except (ConfigError, PluginError) as exc:
+    except (ConfigError, PluginError, PolicyError) as exc:
         click.echo(f"candor: {exc}", err=True)
         sys.exit(2)
 

@@ -60,6 +60,10 @@ class Settings(BaseSettings):
         description="Python modules to load as plugins without packaging them (development and tests).",
     )
     plugin_settings: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    policy_dirs: CommaList = Field(
+        default_factory=list,
+        description="Folders of organisation policy packs (*.yaml) loaded after the built-in ones.",
+    )
 
     worker_concurrency: int = Field(default=2, ge=1, le=64)
     work_lease_seconds: int = Field(
@@ -77,7 +81,7 @@ class Settings(BaseSettings):
     login_max_age_days: int = 30
     testing: bool = False
 
-    @field_validator("plugins_enable", "plugins_disable", "plugin_modules", mode="before")
+    @field_validator("plugins_enable", "plugins_disable", "plugin_modules", "policy_dirs", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -15,6 +15,7 @@ from candor.config import Settings
 from candor.db import Database
 from candor.interfaces import DoctorCheck, StorageBackend, WorkHandler
 from candor.plugins import PluginRegistry
+from candor.policy import PolicySet
 from candor.tasks.celery_app import RUN_WORK_TASK
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ class CandorState:
     work_handlers: dict[str, WorkHandler] = field(default_factory=dict)
     doctor_checks: list[tuple[str, DoctorCheck]] = field(default_factory=list)
     storage_backends: dict[str, StorageBackend] = field(default_factory=dict)
+    policies: PolicySet = field(default_factory=lambda: PolicySet(()))  # the packs; see candor.policy
 
     def dispatch(self, items: Sequence[tuple[int, float]]) -> None:
         """Send unit ids to the broker. A failure is logged, not raised: the sweep sends them later."""
