@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, event, insert, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from candor.audit.context import check_actor, current_context
@@ -45,6 +47,8 @@ MAX_DETAILS_BYTES = 2000
 _PENDING = "candor.audit.pending"
 _APPENDED = "candor.audit.appended"  # appended in the open transaction, not yet committed
 _SEEN = "candor.audit.seen"
+_SQLITE_TRY_MS = 250
+_SQLITE_WAIT_MS = 30000  # the engine's usual busy timeout (candor.db.engine)
 
 
 class AuditError(ValueError):
@@ -203,8 +207,36 @@ def append_pending(session: Session) -> list[dict[str, Any]]:
 
 
 def append_independently(session: Session, entries: Sequence[PendingEntry]) -> None:
-    with session.get_bind().connect() as connection, connection.begin():
-        append(connection, entries)
+    """Append in a transaction of its own. On SQLite another session of this same thread may hold the write
+    lock (a session opened inside another's transaction): waiting here would wait for ourselves, so after a
+    short try the append is handed to a thread that waits for the lock like any other process would."""
+    engine = session.get_bind()
+    if engine.dialect.name != "sqlite":
+        with engine.connect() as connection, connection.begin():
+            append(connection, entries)
+        return
+    try:
+        with engine.connect() as connection:
+            # On the driver's connection: through SQLAlchemy the pragma would open a transaction first.
+            driver = connection.connection.dbapi_connection
+            driver.execute(f"PRAGMA busy_timeout={_SQLITE_TRY_MS}")
+            try:
+                with connection.begin():
+                    append(connection, entries)
+            finally:
+                driver.execute(f"PRAGMA busy_timeout={_SQLITE_WAIT_MS}")
+    except OperationalError:
+        worker = threading.Thread(target=_append_later, args=(engine, list(entries)),
+                                  name="candor-audit-append")
+        worker.start()  # not a daemon: the interpreter waits for it before exiting
+
+
+def _append_later(engine: Any, entries: list[PendingEntry]) -> None:
+    try:
+        with engine.connect() as connection, connection.begin():
+            append(connection, entries)
+    except Exception as exc:
+        log.error("could not append %d audit entries: %s", len(entries), type(exc).__name__)
 
 
 @event.listens_for(Session, "before_commit")

@@ -120,8 +120,8 @@ def test_modified_checkpoint_is_caught(bundle, tmp_path):
 def test_forged_signature_is_caught(bundle, tmp_path):
     def change(members):
         checkpoint = json.loads(members["checkpoints.jsonl"])
-        checkpoint["signature"] = checkpoint["signature"][:-4] + ("AAA=" if checkpoint["signature"][-4:] != "AAA="
-                                                                  else "BBB=")
+        ending = "AAA=" if checkpoint["signature"][-4:] != "AAA=" else "BBB="
+        checkpoint["signature"] = checkpoint["signature"][:-4] + ending
         return {**members, "checkpoints.jsonl": (json.dumps(checkpoint) + "\n").encode()}
 
     rejects(tampered(bundle, tmp_path, change), "checkpoint 1", "signature does not match")
@@ -156,7 +156,7 @@ def test_partial_exports_verify_and_show_only_what_was_asked(state, fill, make_b
     entries = entry_lines(read_bundle(bundle))
     shown = [e for e in entries if not e.get("omitted")]
     assert [e["action"] for e in shown] == ["consent.give"] * 3
-    assert (report.included, report.omitted, report.last_seq) == (3, 4, 7)  # 3 admin + the export entry omitted
+    assert (report.included, report.omitted, report.last_seq) == (3, 4, 7)  # 3 admin + export entry omitted
 
     from sqlalchemy import select
 

@@ -42,7 +42,8 @@ def test_concurrent_appends_from_several_processes_form_one_valid_chain(state, c
 
     with state.db.transaction() as session:
         seqs = session.scalars(select(AuditEntry.seq).order_by(AuditEntry.seq)).all()
-        by_actor = dict(session.execute(select(AuditEntry.actor, func.count()).group_by(AuditEntry.actor)).all())
+        by_actor = dict(session.execute(
+            select(AuditEntry.actor, func.count()).group_by(AuditEntry.actor)).all())
         # Interleaving shows the processes really ran at the same time, each taking the lock in turn.
         actors = session.scalars(select(AuditEntry.actor).order_by(AuditEntry.seq)).all()
     assert seqs == list(range(1, PROCESSES * ENTRIES_EACH + 1))

@@ -76,8 +76,8 @@ def test_sign_in_entries_hold_ids_never_the_address_typed(state, make_staff, can
 
 
 def _candor(env, *args):
-    return subprocess.run([sys.executable, "-m", "candor.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=180)
+    return subprocess.run([sys.executable, "-m", "candor.cli", *args], env=env, capture_output=True,
+                          text=True, timeout=180)
 
 
 @pytest.mark.candor_backends("sqlite")
@@ -101,7 +101,8 @@ def test_cli_export_then_verify_with_nothing_but_the_bundle(candor_settings, sta
     members = read_bundle(bundle)
     entries = entry_lines(members)
     entries[1]["purpose"] = "recruitment"
-    bad = _candor(bare, "audit", "verify", str(write_bundle(tmp_path / "bad.zip", with_entries(members, entries))))
+    tampered = write_bundle(tmp_path / "bad.zip", with_entries(members, entries))
+    bad = _candor(bare, "audit", "verify", str(tampered))
     assert bad.returncode == 1
     assert "FAILED: entry 2: its content does not match its hash" in bad.stderr
 
@@ -140,5 +141,5 @@ def test_bundle_members_are_the_documented_ones(fill, make_bundle):
                                               "public_key.pem"]
         manifest = json.loads(archive.read("manifest.json"))
     assert manifest["format"] == "candor-audit-bundle/1"
-    assert set(manifest) == {"format", "created_at", "range", "prev_hash", "first_hash", "last_hash", "counts",
-                             "filter", "entries_sha256", "checkpoint_hash", "key_id", "signature"}
+    assert set(manifest) == {"format", "created_at", "range", "prev_hash", "first_hash", "last_hash",
+                             "counts", "filter", "entries_sha256", "checkpoint_hash", "key_id", "signature"}

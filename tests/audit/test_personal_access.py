@@ -30,7 +30,8 @@ def candidate_id(state):
         org = Organization(name="Acme", slug=f"acme-{secrets.token_hex(3)}")
         session.add(org)
         session.flush()
-        candidate = Candidate(organization_id=org.id, full_name="Ilse Marchetti-Brandt", email="ilse@example.net")
+        candidate = Candidate(organization_id=org.id, full_name="Ilse Marchetti-Brandt",
+                              email="ilse@example.net")
         session.add(candidate)
         session.flush()
         return candidate.id
@@ -103,3 +104,21 @@ def test_work_is_attributed_to_the_system_job(candor_settings, candidate_id):
                                        None)
     finally:
         state.db.dispose()
+
+
+def test_a_read_in_a_session_nested_in_a_writing_one_neither_blocks_nor_is_lost(state, candidate_id):
+    import time
+
+    started = time.monotonic()
+    with audit.acting_as("user:5"), state.db.transaction() as outer:
+        outer.add(Organization(name="Other", slug=f"other-{secrets.token_hex(3)}"))
+        outer.flush()  # on SQLite the outer session now holds the write lock
+        inner = state.db.session_factory()
+        inner.get(Candidate, candidate_id)
+        inner.close()  # its read entry cannot wait for the lock its own thread holds
+    assert time.monotonic() - started < 10
+    deadline = time.monotonic() + 10
+    while ("access.read", f"candidate:{candidate_id}", "user:5", None) not in _entries(state):
+        assert time.monotonic() < deadline, "the nested read was never recorded"
+        time.sleep(0.05)
+    assert verify_database(state).ok
