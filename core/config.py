@@ -65,6 +65,14 @@ class Settings(BaseSettings):
         description="Folders of organisation policy packs (*.yaml) loaded after the built-in ones.",
     )
 
+    competency_dirs: CommaList = Field(
+        default_factory=list,
+        description="Folders of organisation competency libraries (*.yaml) loaded after the built-in one.",
+    )
+    follow_ups_per_question: int = Field(
+        default=1, ge=0, le=5, description="At most this many follow-up questions after each question."
+    )
+
     worker_concurrency: int = Field(default=2, ge=1, le=64)
     work_lease_seconds: int = Field(
         default=900, ge=1, description="How long a claimed unit of work is protected from other workers."
@@ -81,7 +89,9 @@ class Settings(BaseSettings):
     login_max_age_days: int = 30
     testing: bool = False
 
-    @field_validator("plugins_enable", "plugins_disable", "plugin_modules", "policy_dirs", mode="before")
+    @field_validator(
+        "plugins_enable", "plugins_disable", "plugin_modules", "policy_dirs", "competency_dirs", mode="before"
+    )
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from candor.interfaces import (
         Analyzer,
         AttendanceAdapter,
+        CodeRunner,
         DoctorCheck,
         EhrConnector,
         KeyProvider,
@@ -74,7 +75,31 @@ def candor_register_question_generators(settings: Mapping[str, Any]) -> Sequence
     """Offer question generators, which write questions for a job and follow-ups after answers.
 
     :param settings: this plugin's resolved settings.
-    :returns: ``QuestionGenerator`` objects.
+    :returns: ``QuestionGenerator`` objects. Those that also have ``personalise`` (``PersonalisingGenerator``)
+        are asked for targeted questions from a redacted resume, only with consent for ``personalisation``.
+    """
+
+
+@hookspec
+def candor_register_competency_libraries(settings: Mapping[str, Any]) -> Sequence[Path]:
+    """Offer competency library files (YAML) that extend the built-in library.
+
+    :param settings: this plugin's resolved settings.
+    :returns: paths of YAML files in the library format (see ``candor.questions.library``); loaded after the
+        built-in library and before the organisation's ``competency_dirs``.
+    """
+
+
+# --- skill tasks ------------------------------------------------------------------------------------------
+
+
+@hookspec
+def candor_register_code_runners(settings: Mapping[str, Any]) -> Sequence[CodeRunner]:
+    """Offer sandboxes that run candidate code against hidden tests, one language each.
+
+    :param settings: this plugin's resolved settings.
+    :returns: ``CodeRunner`` objects; the core picks one by the question's language. A runner must contain
+        hostile code (time, memory, processes, output, network, files) and report why a run was stopped.
     """
 
 

@@ -71,15 +71,27 @@ class Analyzer(Protocol):
 
 @dataclass(frozen=True)
 class GeneratedQuestion:
+    """A question a generator proposes. ``competencies`` are library ids; ``indicators`` what the scorer looks
+    for; ``reason`` says why it was asked (a matched requirement phrase, a follow-up rule), never personal
+    data; ``details`` carries kind-specific data (hidden tests of a coding question, the rubric of a case)."""
+
     text: str
     competencies: Sequence[str] = ()
     indicators: Sequence[str] = ()
     kind: str = "behavioural"
+    reason: str = ""
+    details: Mapping[str, Any] = field(default_factory=dict)
 
 
 @runtime_checkable
 class QuestionGenerator(Protocol):
-    """Writes questions for a job, and follow-ups after an answer."""
+    """Writes questions for a job, targeted ones from a redacted resume, and follow-ups after an answer.
+
+    ``job`` has ``title``, ``description``, ``requirements``; ``job["library"]`` is the loaded competency library
+    (``candor.questions.library.CompetencyLibrary``). ``personalise`` is called only when the candidate
+    consented to the ``personalisation`` purpose, and receives resume text with personal data already
+    redacted.
+    """
 
     name: str
 
@@ -88,6 +100,80 @@ class QuestionGenerator(Protocol):
     def follow_up(
         self, question: Mapping[str, Any], transcript: str, language: str
     ) -> GeneratedQuestion | None: ...
+
+
+@runtime_checkable
+class PersonalisingGenerator(Protocol):
+    """Optional second face of a ``QuestionGenerator``: targeted questions from a redacted resume."""
+
+    name: str
+
+    def personalise(
+        self, job: Mapping[str, Any], resume_text: str, language: str
+    ) -> Sequence[GeneratedQuestion]: ...
+
+
+# --- skill tasks ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """What one run of candidate code may use. Sizes in MiB, times in seconds."""
+
+    cpu_seconds: int = 5
+    wall_seconds: float = 10.0
+    memory_mb: int = 256
+    processes: int = 8
+    output_kb: int = 64
+    file_mb: int = 4
+    open_files: int = 32
+
+
+@dataclass(frozen=True)
+class CodeTest:
+    """One hidden test: code run after the submission, in its namespace; it passes when it raises nothing."""
+
+    name: str
+    code: str
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    """One hidden test's result. ``message`` is the assertion or error, cut short."""
+
+    name: str
+    passed: bool
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class CodeRunResult:
+    """A run's outcome. ``stopped`` says why the run was cut short: ``time``, ``memory``, ``output``,
+    ``forbidden`` (a blocked operation), ``crashed``, or ``""`` when it ran to the end."""
+
+    tests: Sequence[TestOutcome]
+    stopped: str = ""
+    detail: str = ""
+    isolation: str = ""
+    wall_seconds: float = 0.0
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for test in self.tests if test.passed)
+
+    @property
+    def score(self) -> float:
+        return self.passed / len(self.tests) if self.tests else 0.0
+
+
+@runtime_checkable
+class CodeRunner(Protocol):
+    """Runs candidate code of one language against hidden tests in a sandbox."""
+
+    name: str
+    language: str
+
+    def run(self, source: str, tests: Sequence[CodeTest], limits: SandboxLimits) -> CodeRunResult: ...
 
 
 # --- integrations -----------------------------------------------------------------------------------------

@@ -5,11 +5,12 @@ from candor.auth.models import ApiToken, Role, User
 from candor.interviews.models import Analysis, Answer, Candidate, Interview, InterviewTransition, Question
 from candor.jobs.models import Job
 from candor.orgs.models import Organization
+from candor.questions.models import CodeRun, InterviewQuestion, QuestionSet
 from candor.tasks.models import WorkItem
 from candor.vault.models import DataSubject
 
 __all__ = [
     "AuditChainHead", "AuditCheckpoint", "AuditEntry",
     "Analysis", "Answer", "ApiToken", "Candidate", "DataSubject", "Interview", "InterviewTransition", "Job",
-    "Organization", "Question", "Role", "User", "WorkItem",
+    "Organization", "Question", "QuestionSet", "InterviewQuestion", "CodeRun", "Role", "User", "WorkItem",
 ]

@@ -69,7 +69,7 @@ def test_init_is_idempotent_and_doctor_reports_each_dependency(env):
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
     checks = {c["name"]: c["status"] for c in json.loads(doctor.stdout)}
     assert checks == {"database": "ok", "schema": "ok", "broker": "ok", "keys": "ok", "work_queue": "ok",
-                      "storage": "ok"}
+                      "storage": "ok", "python_sandbox": "ok"}
 
 
 def test_doctor_fails_naming_the_broken_dependency(env):

@@ -123,6 +123,16 @@ class Question(Base):
     answer_seconds: Mapped[int] = mapped_column(Integer, default=120)
     max_retakes: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The set version it belongs to (``candor.questions.models.QuestionSet``); an HR edit writes a new row with
+    #: the same ``key`` and the next ``version`` and retires this one.
+    set_id: Mapped[int | None] = mapped_column(ForeignKey("question_sets.id"), index=True)
+    key: Mapped[str] = mapped_column(String(32), default="")
+    retired_at: Mapped[datetime | None]
+    source: Mapped[str] = mapped_column(String(20), default="generated")  # generated, edited, added
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    generator: Mapped[str] = mapped_column(String(100), default="")
+    #: Kind-specific data: hidden tests and limits of a coding question, the rubric of a case question.
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class AnswerState(StrEnum):
