@@ -13,9 +13,11 @@ from typing import Any
 from flask import Blueprint, Flask
 
 from candor import audit, http
+from candor.analysis.steps import ANALYSE_KIND, run_analysis_step
 from candor.auth import access
 from candor.config import Settings, ensure_data_dir, load_settings, secret_key
 from candor.db import Database
+from candor.interfaces import Analyzer
 from candor.logs import configure_logging
 from candor.plugins import PluginError, build_plugin_registry
 from candor.policy import load_policy_set
@@ -51,11 +53,13 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, plugins: I
     registry = build_plugin_registry(settings, plugins)
     db = Database(settings.resolved_database_url)
     celery = make_celery(settings)
-    state = CandorState(settings=settings, db=db, plugins=registry, celery=celery)
+    state = CandorState(settings=settings, db=db, plugins=registry, celery=celery,
+                        app_secret=app.config["SECRET_KEY"])
     state.policies = policies
     app.extensions["candor"] = state
     celery.flask_app = app  # type: ignore[attr-defined]
-    db.session.configure(info={"candor.state": state})
+    # Every session, per request or per unit of work, knows its app (enqueue and the vault need it).
+    db.session_factory.configure(info={"candor.state": state})
     app.teardown_appcontext(db.remove_session)
 
     http.init_app(app)
@@ -69,11 +73,12 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, plugins: I
 
 def _register_core_blueprints(app: Flask) -> None:
     from candor.auth.views import bp as auth_api
+    from candor.consent.views import bp as consent
     from candor.health.views import bp as health
     from candor.plugin_views import bp as plugins_api
     from candor_admin import bp as admin
 
-    for blueprint in (health, auth_api, plugins_api, admin):
+    for blueprint in (health, auth_api, plugins_api, consent, admin):
         app.register_blueprint(blueprint)
 
 
@@ -88,6 +93,15 @@ def _collect_plugin_contributions(app: Flask, state: CandorState) -> None:
             if not callable(handler):
                 raise PluginError(f"Plugin {plugin!r}: the handler for work kind {kind!r} is not callable.")
     state.work_handlers.update(merge_named(offered, "work kind"))
+    state.work_handlers[ANALYSE_KIND] = lambda context: run_analysis_step(state, context)
+
+    for plugin, analyzers in registry.call_each("candor_register_analyzers"):
+        for analyzer in analyzers:
+            if not isinstance(analyzer, Analyzer):
+                raise PluginError(f"Plugin {plugin!r} offered {type(analyzer).__name__}, which is not an Analyzer.")
+            if (plugin, analyzer.name) in state.analyzers:
+                raise PluginError(f"Plugin {plugin!r} offers two analyzers named {analyzer.name!r}.")
+            state.analyzers[(plugin, analyzer.name)] = analyzer
 
     for plugin, checks in registry.call_each("candor_doctor_checks"):
         state.doctor_checks.extend((plugin, check) for check in checks)

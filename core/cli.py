@@ -24,9 +24,9 @@ from candor.app import create_app
 from candor.audit.cli import audit_group
 from candor.config import ConfigError
 from candor.plugins import PluginError
-from candor.questions.cli import questions_group
 from candor.policy import PolicyError
 from candor.policy.cli import policies_group
+from candor.questions.cli import questions_group
 from candor.redaction.cli import redact_command
 from candor.state import CandorState, get_state
 from candor.vault.cli import keys_group
@@ -303,9 +303,9 @@ def create_token_command(email: str, name: str, scopes: tuple[str, ...], days: i
 
 
 cli.add_command(policies_group)
+cli.add_command(questions_group)
 cli.add_command(redact_command)
 cli.add_command(audit_group)
-cli.add_command(questions_group)
 cli.add_command(keys_group)
 
 

@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     )
     sweep_interval_seconds: float = Field(default=30, gt=0)
     storage_backend: str = Field(default="local", description="Name of the storage backend for media.")
+    key_provider: str = Field(default="file", description="Name of the key provider holding the vault's keys.")
     queue_name: str = Field(default="candor", pattern=r"^[A-Za-z0-9_.-]+$")
     broker_poll_seconds: float = Field(default=0.2, gt=0, description="Embedded broker polling interval.")
 

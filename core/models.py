@@ -2,6 +2,7 @@
 
 from candor.audit.models import AuditChainHead, AuditCheckpoint, AuditEntry
 from candor.auth.models import ApiToken, Role, User
+from candor.consent.models import ConsentRecord, GateDecision
 from candor.interviews.models import Analysis, Answer, Candidate, Interview, InterviewTransition, Question
 from candor.jobs.models import Job
 from candor.orgs.models import Organization
@@ -11,6 +12,7 @@ from candor.vault.models import DataSubject
 
 __all__ = [
     "AuditChainHead", "AuditCheckpoint", "AuditEntry",
+    "ConsentRecord", "GateDecision",
     "Analysis", "Answer", "ApiToken", "Candidate", "DataSubject", "Interview", "InterviewTransition", "Job",
     "Organization", "Question", "QuestionSet", "InterviewQuestion", "CodeRun", "Role", "User", "WorkItem",
 ]

@@ -3,6 +3,7 @@ plugins, the task queue and the objects plugins registered. Built once by ``crea
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from flask import Flask, current_app
 
 from candor.config import Settings
 from candor.db import Database
-from candor.interfaces import DoctorCheck, StorageBackend, WorkHandler
+from candor.interfaces import Analyzer, DoctorCheck, StorageBackend, WorkHandler
 from candor.plugins import PluginRegistry
 from candor.policy import PolicySet
 from candor.tasks.celery_app import RUN_WORK_TASK
@@ -30,7 +31,14 @@ class CandorState:
     work_handlers: dict[str, WorkHandler] = field(default_factory=dict)
     doctor_checks: list[tuple[str, DoctorCheck]] = field(default_factory=list)
     storage_backends: dict[str, StorageBackend] = field(default_factory=dict)
+    analyzers: dict[tuple[str, str], Analyzer] = field(default_factory=dict)  # (plugin, analyzer name)
+    app_secret: str = field(default="", repr=False)
     policies: PolicySet = field(default_factory=lambda: PolicySet(()))  # the packs; see candor.policy
+
+    @property
+    def consent_ip_key(self) -> bytes:
+        """Key for hashing IP addresses in consent evidence, derived so it differs from the session key."""
+        return hashlib.sha256(b"candor.consent-ip-key|" + self.app_secret.encode()).digest()
 
     def dispatch(self, items: Sequence[tuple[int, float]]) -> None:
         """Send unit ids to the broker. A failure is logged, not raised: the sweep sends them later."""

@@ -68,8 +68,8 @@ def test_init_is_idempotent_and_doctor_reports_each_dependency(env):
     doctor = _candor(env, "doctor", "--json")
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
     checks = {c["name"]: c["status"] for c in json.loads(doctor.stdout)}
-    assert checks == {"database": "ok", "schema": "ok", "broker": "ok", "keys": "ok", "work_queue": "ok",
-                      "storage": "ok", "python_sandbox": "ok"}
+    assert {"database", "schema", "broker", "keys", "key_ring", "work_queue", "storage"} <= set(checks)
+    assert set(checks.values()) == {"ok"}, checks
 
 
 def test_doctor_fails_naming_the_broken_dependency(env):

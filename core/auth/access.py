@@ -109,6 +109,8 @@ def init_app(app: Flask) -> None:
                 return _unauthorised("The API token is unknown, expired or revoked. Create a new one.")
             g.candor_identity = identity
             return None  # bearer requests carry no cookie, so CSRF cannot apply
+        if header.startswith("Candidate "):
+            return None  # a candidate link token in a header, not a cookie: CSRF cannot apply
         if current_user.is_authenticated:
             g.candor_identity = Identity(user_id=current_user.id, role=Role(current_user.role), via="session")
         if request.method not in SAFE_METHODS:

@@ -24,11 +24,18 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A fresh session committed at the end of the block, rolled back on error."""
+    def transaction(self, *, immediate: bool = False) -> Iterator[Session]:
+        """A fresh session committed at the end of the block, rolled back on error.
+
+        :param immediate: on SQLite, take the write lock at the start. Use it for a short transaction that
+            reads and then writes: SQLite cannot upgrade a read snapshot that another process's commit made
+            stale and fails at once with "database is locked"; taking the lock first makes it wait instead.
+        """
         session = self.session_factory()
         try:
             with session.begin():
+                if immediate and self.is_sqlite:
+                    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
                 yield session
         finally:
             session.close()

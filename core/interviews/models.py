@@ -64,6 +64,11 @@ class Interview(Base):
     state_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: SHA-256 of the nonce in the current candidate link; issuing a new link invalidates the old one.
+    access_nonce_hash: Mapped[str | None] = mapped_column(String(64))
+    #: The candidate declined AI evaluation and asked for an alternative process or accommodation.
+    ai_opt_out: Mapped[bool] = mapped_column(default=False)
+    ai_opt_out_at: Mapped[datetime | None]
 
     transitions: Mapped[list[InterviewTransition]] = relationship(
         back_populates="interview", order_by="InterviewTransition.id"

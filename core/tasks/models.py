@@ -29,6 +29,9 @@ class WorkItem(Base):
     kind: Mapped[str] = mapped_column(String(100), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # Whose personal data the unit processes and why, so a withdrawal of consent can cancel it.
+    subject_ref: Mapped[str | None] = mapped_column(String(100), index=True)
+    purpose: Mapped[str | None] = mapped_column(String(40))
     state: Mapped[WorkState] = mapped_column(String(20), default=WorkState.QUEUED, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, default=5)

@@ -14,12 +14,14 @@ import logging
 import os
 import random
 import socket
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, event, func, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from candor.audit.context import acting_as
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+SQLITE_CONFLICT_RETRIES = 8
 _DISPATCH_KEY = "candor.work.dispatch"
 _DISPATCHER_KEY = "candor.work.dispatcher"
 
@@ -46,7 +49,12 @@ class _LostClaim(Exception):
 @dataclass
 class WorkContext:
     """What a handler receives: the unit's payload, a session whose writes commit with completion, and a
-    way to renew the lease during long work."""
+    way to renew the lease during long work.
+
+    The session's transaction lasts until the unit completes. On SQLite its first write takes the database's
+    single write lock until then, so a long handler should do its slow work (decoding, models) before it
+    writes.
+    """
 
     item_id: int
     kind: str
@@ -71,12 +79,16 @@ def enqueue(
     *,
     dedupe_key: str | None = None,
     max_attempts: int = 5,
+    subject: str | None = None,
+    purpose: str | None = None,
 ) -> WorkItem:
     """Add a unit of work to ``session``; it is sent to the workers when the session commits.
 
     :param kind: ``"<plugin>.<verb>"``, handled by a ``candor_register_work_handlers`` handler.
     :param payload: ids and options, JSON-serialisable, never personal data.
     :param dedupe_key: when given, an existing unit with this key is returned instead of a new one.
+    :param subject: whose personal data it processes (``candidate:42``) and ``purpose`` why: withdrawing
+        consent for that purpose cancels it.
     """
     state = _state_of(session)
     if state is not None and kind not in state.work_handlers:
@@ -88,7 +100,7 @@ def enqueue(
         if existing is not None:
             return existing
     item = WorkItem(kind=kind, payload=body, dedupe_key=dedupe_key, max_attempts=max_attempts,
-                    state=WorkState.QUEUED, enqueued_at=utcnow())
+                    state=WorkState.QUEUED, enqueued_at=utcnow(), subject_ref=subject, purpose=purpose)
     session.add(item)
     session.flush()
     session.info.setdefault(_DISPATCH_KEY, []).append((item.id, 0.0))
@@ -134,20 +146,17 @@ def run(state: CandorState, item_id: int) -> str:
             )
 
     session = state.db.session_factory()
-    session.info["candor.state"] = state
     try:
-        with session.begin():
-            context = WorkContext(item.id, item.kind, item.payload, item.attempts, session, renew)
-            with acting_as(f"system:work:{item.kind}", via=f"work:{item.id}"):
-                result = handler(context)
-            marked = session.execute(
-                update(WorkItem)
-                .where(WorkItem.id == item.id, WorkItem.claimed_by == me, WorkItem.state == WorkState.RUNNING)
-                .values(state=WorkState.DONE, finished_at=utcnow(), lease_until=None,
-                        result=_jsonable(result), last_error=None)
-            )
-            if marked.rowcount != 1:
-                raise _LostClaim()
+        for conflicts_left in range(SQLITE_CONFLICT_RETRIES, -1, -1):
+            try:
+                _run_handler(session, handler, item, me, renew)
+                break
+            except OperationalError as exc:
+                # SQLite: another process committed while this transaction was reading, so it cannot write.
+                # The handler is idempotent and its writes were rolled back: run it again at once.
+                if not (state.db.is_sqlite and "locked" in str(exc.orig)) or not conflicts_left:
+                    raise
+                time.sleep(random.uniform(0.01, 0.2))  # noqa: S311 - jitter, not security
     except _LostClaim:
         log.warning("work %s (%s) was taken over or cancelled while running; its writes were rolled back",
                     item.id, item.kind)
@@ -163,10 +172,26 @@ def run(state: CandorState, item_id: int) -> str:
     return "done"
 
 
+def _run_handler(session: Session, handler: Callable[[Any], Any], item: WorkItem, me: str,
+                 renew: Callable[[], None]) -> None:
+    with session.begin():
+        context = WorkContext(item.id, item.kind, item.payload, item.attempts, session, renew)
+        with acting_as(f"system:work:{item.kind}", via=f"work:{item.id}"):
+            result = handler(context)
+        marked = session.execute(
+            update(WorkItem)
+            .where(WorkItem.id == item.id, WorkItem.claimed_by == me, WorkItem.state == WorkState.RUNNING)
+            .values(state=WorkState.DONE, finished_at=utcnow(), lease_until=None,
+                    result=_jsonable(result), last_error=None)
+        )
+        if marked.rowcount != 1:
+            raise _LostClaim()
+
+
 def _claim(state: CandorState, item_id: int, me: str) -> WorkItem | None:
     now = utcnow()
     lease = now + timedelta(seconds=state.settings.work_lease_seconds)
-    with state.db.transaction() as session:
+    with state.db.transaction(immediate=True) as session:
         current = session.get(WorkItem, item_id)
         if current is None:
             return None
@@ -192,7 +217,7 @@ def _claim(state: CandorState, item_id: int, me: str) -> WorkItem | None:
 
 def _finish_failed(state: CandorState, item: WorkItem, me: str, error: str, *, final: bool) -> None:
     delay = 0.0 if final else _backoff_seconds(item.attempts)
-    with state.db.transaction() as session:
+    with state.db.transaction(immediate=True) as session:
         values: dict[str, Any] = {"last_error": error, "lease_until": None, "claimed_by": None}
         if final:
             values.update(state=WorkState.FAILED, finished_at=utcnow())
@@ -247,7 +272,7 @@ def sweep(state: CandorState, *, stale_after: float | None = None) -> SweepRepor
     stale = state.settings.work_stale_seconds if stale_after is None else stale_after
     recovered: list[int] = []
     resent: list[int] = []
-    with state.db.transaction() as session:
+    with state.db.transaction(immediate=True) as session:
         running = session.execute(
             select(WorkItem.id, WorkItem.claimed_by, WorkItem.lease_until).where(
                 WorkItem.state == WorkState.RUNNING)

@@ -139,8 +139,7 @@ def choose_provider(state: CandorState) -> KeyProvider:
     offered = state.plugins.call_each("candor_register_key_providers", data_dir=state.settings.data_dir)
     providers = merge_named([(plugin, {p.name: p for p in items}) for plugin, items in offered],
                             "key provider")
-    # Read defensively: the setting is added to Settings by the integration of this feature.
-    wanted = getattr(state.settings, "key_provider", DEFAULT_PROVIDER) or DEFAULT_PROVIDER
+    wanted = state.settings.key_provider
     if wanted not in providers:
         raise VaultError(f"The key provider {wanted!r} is not offered by any enabled plugin; offered: "
                          f"{', '.join(sorted(providers)) or 'none'}. Enable file_keyring or a KMS plugin.")

@@ -1,7 +1,7 @@
 """audit log: hash-chained entries, signed checkpoints, the chain head; UPDATE and DELETE refused
 
 Revision ID: 0003_audit
-Revises: 0001_initial
+Revises: 0002_vault
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import candor.db.base
 
 revision: str = "0003_audit"
-down_revision: str | None = "0001_initial"
+down_revision: str | None = "0002_vault"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

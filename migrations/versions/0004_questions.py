@@ -1,7 +1,7 @@
 """questions: versioned question sets, questions pinned by interviews, coding-answer runs
 
 Revision ID: 0004_questions
-Revises: 0001_initial
+Revises: 0003_audit
 Create Date: 2026-11-26 12:00:00
 
 Adds ``question_sets``, ``interview_questions`` and ``code_runs``, and to ``questions`` the set it belongs to,
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_questions"
-down_revision: str | None = "0001_initial"
+down_revision: str | None = "0003_audit"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
