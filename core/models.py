@@ -1,5 +1,6 @@
 """Every core model, imported in one place so that the metadata (and Alembic) sees all tables."""
 
+from candor.analysis.transcripts import Transcript
 from candor.audit.models import AuditChainHead, AuditCheckpoint, AuditEntry
 from candor.auth.models import ApiToken, Role, User
 from candor.consent.models import ConsentRecord, GateDecision
@@ -12,7 +13,7 @@ from candor.vault.models import DataSubject
 
 __all__ = [
     "AuditChainHead", "AuditCheckpoint", "AuditEntry",
-    "ConsentRecord", "GateDecision",
+    "ConsentRecord", "GateDecision", "Transcript",
     "Analysis", "Answer", "ApiToken", "Candidate", "DataSubject", "Interview", "InterviewTransition", "Job",
     "Organization", "Question", "QuestionSet", "InterviewQuestion", "CodeRun", "Role", "User", "WorkItem",
 ]

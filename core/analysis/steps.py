@@ -3,7 +3,7 @@
 Each step asks the gate again when it runs, not only when it was queued: consent withdrawn or an analyzer
 prohibited between the two stops it. A refused step is recorded as ``skipped`` with the gate's reasons, so
 the interview shows why ("face analysis skipped: no separate consent for biometric_analysis"). Inputs are
-recorded by reference (ids), never copied.
+recorded by reference (ids), never copied; text arrives redacted (``candor.analysis.transcripts``).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from candor import audit
+from candor.analysis.transcripts import analyzer_inputs
 from candor.consent.gate import check_gate, is_biometric
 from candor.consent.guard import PluginDataAccessDenied
 from candor.db import utcnow
@@ -71,7 +72,7 @@ def run_analysis_step(state: CandorState, context: WorkContext) -> dict[str, Any
         return {"outcome": "skipped", "reasons": [r.code for r in decision.reasons]}
 
     analyzer = state.analyzers[(plugin, name)]
-    inputs = {"answer_id": answer.id, "language": job.language}
+    inputs = analyzer_inputs(session, answer, analyzer.needs, job.language)
     analysis.started_at = utcnow()
     started = time.perf_counter()
     try:

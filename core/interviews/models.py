@@ -46,7 +46,7 @@ class Candidate(Base):
     language: Mapped[str] = mapped_column(String(10), default="en")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    subject: Mapped[DataSubject] = relationship()
+    subject: Mapped[DataSubject] = relationship(lazy="joined")  # every decryption needs it
 
     external_ref = Encrypted(index="external_id")
     full_name = Encrypted()

@@ -339,3 +339,45 @@ def test_a_plugin_cannot_read_personal_data_past_the_gate(candor_settings):
         denied = session.scalars(select(AuditEntry).where(AuditEntry.subject == "plugin:snoop")).all()
         assert [(e.action, e.outcome) for e in denied] == [("access.read", "denied")]
     get_state(app).db.dispose()
+
+
+class TranscriptReader(Probe):
+    """A text analyzer that keeps what it was given, to show which form of the transcript reaches plugins."""
+
+    received: list[str] = []
+
+    def analyze(self, inputs, settings):
+        TranscriptReader.received.append(inputs["transcript"])
+        return {"words": len(inputs["transcript"].split())}
+
+
+SPOKEN = ("I led the migration with Maria Gonzalez; reach me at maria.g@example.org or +1 415 555 0142. "
+          "We cut costs by 20 percent.")
+
+
+def test_text_analyzers_receive_only_the_redacted_transcript(candor_settings):
+    from candor.analysis.transcripts import Transcript, store_transcript
+
+    reader = TranscriptReader("reader", {"competency_scoring"}, {DataCategory.TRANSCRIPT}, {Purpose.AI_EVALUATION},
+                              "Counts words.")
+    TranscriptReader.received = []
+    app = create_app(candor_settings, plugins=[reader])
+    interview_id, _, token = make_interview(app, "US-NYC")
+    give_consent(app.test_client(), token, {"ai_evaluation": True})
+    state = get_state(app)
+    with state.db.transaction() as session:
+        answer = session.scalar(select(Answer).where(Answer.interview_id == interview_id))
+        stored = store_transcript(app, session, answer, SPOKEN, language="en", engine="test")
+        assert stored.found.get("EMAIL_ADDRESS") == 1 and stored.found.get("PHONE_NUMBER") == 1
+    result = run_pipeline(app, interview_id)
+    assert result["reader"].state == "done"
+    [given] = TranscriptReader.received
+    for secret in ("maria.g@example.org", "555 0142", "Maria Gonzalez"):
+        assert secret not in given
+    assert "<EMAIL_ADDRESS>" in given and "cut costs by 20 percent" in given
+    with state.db.transaction() as session:
+        transcript = session.scalar(select(Transcript))
+        assert transcript.full_text == SPOKEN  # the full form decrypts for those allowed to see it
+        raw = session.execute(select(Transcript.__table__.c.full_text, Transcript.__table__.c.redacted_text)).one()
+        assert b"maria" not in raw[0].lower() and b"costs" not in raw[1]
+    state.db.dispose()
