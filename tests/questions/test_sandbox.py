@@ -99,7 +99,11 @@ def test_hostile_code_is_contained_with_its_reason(isolation, name):
     source, reason = HOSTILE[name]
     started = time.monotonic()
     result = runner(isolation).run(source, TESTS, LIMITS)
-    assert result.stopped == reason, (result.stopped, result.detail, result.tests)
+    if name == "read the repository" and isolation == "namespaces" and str(Path(__file__)).startswith("/tmp/"):
+        # A checkout under /tmp: the sandbox's /tmp is its own empty tmpfs, so the file is simply not there.
+        assert "FileNotFoundError" in result.tests[0].message, result.tests
+    else:
+        assert result.stopped == reason, (result.stopped, result.detail, result.tests)
     assert result.score == 0
     assert time.monotonic() - started < LIMITS.wall_seconds + 5
     assert not Path("/var/tmp/candor-escape").exists()
