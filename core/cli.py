@@ -20,6 +20,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
+from candor import audit
 from candor.app import create_app
 from candor.audit.cli import audit_group
 from candor.config import ConfigError
@@ -230,10 +231,14 @@ def _create_user(email: str, password: str, role: Any) -> None:
         password_hash = hash_password(password)
     except WeakPassword as exc:
         raise click.BadParameter(str(exc), param_hint="--password") from None
-    with _state().db.transaction() as session:
+    with _state().db.transaction() as session, audit.acting_as("system:cli"):
         if session.scalar(select(User).where(User.email == email)) is not None:
             raise click.ClickException("A user with that e-mail exists already.")
-        session.add(User(email=email, password_hash=password_hash, role=role))
+        user = User(email=email, password_hash=password_hash, role=role)
+        session.add(user)
+        session.flush()
+        audit.record(session, "admin.user_create", f"user:{user.id}", purpose="administration",
+                     details={"role": str(role)})
 
 
 @users_group.command("create-admin")
@@ -297,6 +302,9 @@ def create_token_command(email: str, name: str, scopes: tuple[str, ...], days: i
             plaintext, token = create_token(session, user, name, scopes, days)
         except TokenError as exc:
             raise click.ClickException(str(exc)) from None
+        with audit.acting_as("system:cli"):
+            audit.record(session, "admin.token_create", f"token:{token.id}", purpose="administration",
+                         details={"user": user.id, "scopes": token.scopes})
         expires = token.expires_at.date().isoformat()
     click.echo(plaintext)
     click.echo(f"(expires {expires}; store it now, it is not shown again)", err=True)

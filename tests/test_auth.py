@@ -180,3 +180,22 @@ def test_user_can_be_created_from_the_command_line(candor_app, candor_cli):
         assert user.role == "admin" and verify_password(user.password_hash, "a long admin password")
     weak = candor_cli("users", "create-admin", "--email", "x@example.com", "--password", "short")
     assert weak.exit_code != 0 and "at least 12 characters" in weak.output
+
+
+def test_admin_actions_are_audited(candor_app, candor_client, make_staff, sign_in, candor_cli):
+    from candor.audit.models import AuditEntry
+
+    admin = make_staff("admin")
+    sign_in(admin)
+    csrf = {"X-CSRFToken": csrf_token_from(candor_client.get("/admin/").get_data(as_text=True))}
+    created = candor_client.post("/api/v1/tokens", json={"name": "ci", "scopes": ["plugins:read"]}, headers=csrf).json
+    candor_client.delete(f"/api/v1/tokens/{created['id']}", headers=csrf)
+    assert candor_cli("users", "create", "--email", "rev@example.com", "--role", "reviewer",
+                      "--password", "a long reviewer password").exit_code == 0
+    with get_state(candor_app).db.transaction() as session:
+        entries = session.scalars(select(AuditEntry).where(AuditEntry.action.like("admin.%"))
+                                  .order_by(AuditEntry.seq)).all()
+        assert [(e.action, e.actor) for e in entries] == [
+            ("admin.token_create", f"user:{admin.id}"), ("admin.token_revoke", f"user:{admin.id}"),
+            ("admin.user_create", "system:cli")]
+        assert all("@" not in str(e.details) for e in entries)

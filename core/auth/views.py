@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, request
 from sqlalchemy import select
 
+from candor import audit
 from candor.auth.access import current_identity, requires
 from candor.auth.models import ApiToken, User
 from candor.auth.permissions import Permission
@@ -63,6 +64,8 @@ def new_token() -> Any:
         plaintext, token = create_token(session, user, body["name"], body["scopes"], body.get("days", 90))
     except TokenError as exc:
         abort(422, str(exc))
+    audit.record(session, "admin.token_create", f"token:{token.id}", purpose="administration",
+                 details={"user": user.id, "scopes": token.scopes})
     session.commit()
     return jsonify({"token": plaintext, **_token_dict(token),
                     "note": "Store this token now: it is not shown again."}), 201
@@ -78,5 +81,7 @@ def delete_token(token_id: int) -> Any:
     if token is None or (token.user_id != identity.user_id and not identity.can(Permission.USERS_MANAGE)):
         abort(404)
     revoke_token(token)
+    audit.record(session, "admin.token_revoke", f"token:{token.id}", purpose="administration",
+                 details={"user": token.user_id})
     session.commit()
     return jsonify(_token_dict(token))
