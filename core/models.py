@@ -4,15 +4,19 @@ from candor.analysis.transcripts import Transcript
 from candor.audit.models import AuditChainHead, AuditCheckpoint, AuditEntry
 from candor.auth.models import ApiToken, Role, User
 from candor.consent.models import ConsentRecord, GateDecision
+from candor.dsar.models import ConnectorDisclosure, DataSubjectRequest, ErasureReceipt, ExportPackage
 from candor.interviews.models import Analysis, Answer, Candidate, Interview, InterviewTransition, Question
 from candor.jobs.models import Job
 from candor.orgs.models import Organization
 from candor.questions.models import CodeRun, InterviewQuestion, QuestionSet
+from candor.retention.models import LegalHold, RetentionLock, RetentionPurge
 from candor.tasks.models import WorkItem
 from candor.vault.models import DataSubject
 
 __all__ = [
     "AuditChainHead", "AuditCheckpoint", "AuditEntry",
+    "ConnectorDisclosure", "DataSubjectRequest", "ErasureReceipt", "ExportPackage",
+    "LegalHold", "RetentionLock", "RetentionPurge",
     "ConsentRecord", "GateDecision", "Transcript",
     "Analysis", "Answer", "ApiToken", "Candidate", "DataSubject", "Interview", "InterviewTransition", "Job",
     "Organization", "Question", "QuestionSet", "InterviewQuestion", "CodeRun", "Role", "User", "WorkItem",
