@@ -74,11 +74,12 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, plugins: I
 def _register_core_blueprints(app: Flask) -> None:
     from candor.auth.views import bp as auth_api
     from candor.consent.views import bp as consent
+    from candor.fairness.views import bp as fairness
     from candor.health.views import bp as health
     from candor.plugin_views import bp as plugins_api
     from candor_admin import bp as admin
 
-    for blueprint in (health, auth_api, plugins_api, consent, admin):
+    for blueprint in (health, auth_api, plugins_api, consent, fairness, admin):
         app.register_blueprint(blueprint)
 
 

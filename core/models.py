@@ -4,6 +4,7 @@ from candor.analysis.transcripts import Transcript
 from candor.audit.models import AuditChainHead, AuditCheckpoint, AuditEntry
 from candor.auth.models import ApiToken, Role, User
 from candor.consent.models import ConsentRecord, GateDecision
+from candor.fairness.models import DemographicRecord, InterviewOutcome
 from candor.dsar.models import ConnectorDisclosure, DataSubjectRequest, ErasureReceipt, ExportPackage
 from candor.interviews.models import Analysis, Answer, Candidate, Interview, InterviewTransition, Question
 from candor.jobs.models import Job
@@ -17,7 +18,7 @@ __all__ = [
     "AuditChainHead", "AuditCheckpoint", "AuditEntry",
     "ConnectorDisclosure", "DataSubjectRequest", "ErasureReceipt", "ExportPackage",
     "LegalHold", "RetentionLock", "RetentionPurge",
-    "ConsentRecord", "GateDecision", "Transcript",
+    "ConsentRecord", "GateDecision", "Transcript", "DemographicRecord", "InterviewOutcome",
     "Analysis", "Answer", "ApiToken", "Candidate", "DataSubject", "Interview", "InterviewTransition", "Job",
     "Organization", "Question", "QuestionSet", "InterviewQuestion", "CodeRun", "Role", "User", "WorkItem",
 ]

@@ -77,3 +77,10 @@ def verify_command(ctx: click.Context, bundle: str | None, live: bool) -> None:
         click.echo(f"FAILED: {exc}", err=True)
         sys.exit(1)
     click.echo(result.summary())
+
+
+# The bias audit reports live with the fairness feature; they are audit commands to the operator.
+from candor.fairness.cli import bias_command, illinois_command  # noqa: E402
+
+audit_group.add_command(bias_command)
+audit_group.add_command(illinois_command)
