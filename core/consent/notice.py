@@ -165,7 +165,9 @@ def build_notice(state: CandorState, location: str, language: str, *, contact: s
 
 def _offered_purposes(state: CandorState, required: frozenset[Purpose], separate: frozenset[Purpose],
                       analyzers: list, language: str) -> list[OfferedPurpose]:
-    wanted: set[Purpose] = set(required)
+    # The voluntary demographic questions behind bias audits (NYC LL144) are asked of every candidate, so their
+    # purpose is always offered, always separately: the answers are special-category data (GDPR Art. 9).
+    wanted: set[Purpose] = set(required) | {Purpose.BIAS_AUDIT}
     for info in analyzers:
         declaration = info.declaration
         wanted |= {p for p in declaration.purposes if p in CONSENT_ALWAYS}
@@ -173,5 +175,5 @@ def _offered_purposes(state: CandorState, required: frozenset[Purpose], separate
             wanted.add(Purpose.BIOMETRIC_ANALYSIS)
     texts = PURPOSE_TEXT[language]
     ordered = sorted(wanted, key=lambda p: list(Purpose).index(p))
-    return [OfferedPurpose(p, p in separate or p == Purpose.BIOMETRIC_ANALYSIS, texts.get(p, p.value))
-            for p in ordered]
+    always_separate = {Purpose.BIOMETRIC_ANALYSIS, Purpose.BIAS_AUDIT}
+    return [OfferedPurpose(p, p in separate or p in always_separate, texts.get(p, p.value)) for p in ordered]

@@ -11,6 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from candor.consent.gate import check_gate
+from candor.consent.service import granted_purposes
 from candor.db import utcnow
 from candor.declarations import Purpose
 from candor.interfaces import PersonalisingGenerator
@@ -25,8 +30,6 @@ from candor.questions.sets import (
     question_generators,
 )
 from candor.state import CandorState
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 
 class ConsentRequired(PermissionError):
@@ -39,15 +42,14 @@ def pin_questions(
     interview: Interview,
     *,
     resume_text: str | None = None,
-    personalisation_consent: bool = False,
 ) -> list[InterviewQuestion]:
     """Pin the job's approved questions to the interview, and targeted ones when a redacted resume is given.
 
     :param resume_text: the resume with personal data already redacted; ``None`` for no personalisation.
-    :param personalisation_consent: whether the candidate consented to the ``personalisation`` purpose.
-    :raises ConsentRequired: a resume was given without consent; nothing is pinned then.
+    :raises ConsentRequired: a resume was given but the candidate has not consented to ``personalisation``;
+        nothing is pinned then. Each generator also passes the purpose gate before it sees the resume.
     """
-    if resume_text is not None and not personalisation_consent:
+    if resume_text is not None and Purpose.PERSONALISATION not in granted_purposes(session, interview.candidate_id):
         raise ConsentRequired(
             f"Questions from the resume need the candidate's consent to "
             f"'{Purpose.PERSONALISATION}'; pin without the resume or obtain consent first."
@@ -103,6 +105,11 @@ def _personalised(
     for plugin, generator in question_generators(state):
         if not isinstance(generator, PersonalisingGenerator):
             continue
+        answer = check_gate(state, session, plugin=plugin, purpose=Purpose.PERSONALISATION,
+                            candidate_id=interview.candidate_id, location=job.location,
+                            interview_id=interview.id)
+        if not answer.allowed:
+            continue  # refused and recorded with its reason on the interview
         for generated in generator.personalise(request, resume_text, language):
             competencies = [
                 library.describe(c, language) if c in library.competencies else {"id": c, "name": c}

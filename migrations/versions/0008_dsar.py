@@ -1,7 +1,7 @@
 """Data-subject requests, export packages, disclosures and erasure receipts; legal holds and the purge log
 
 Revision ID: 0008_dsar
-Revises: 0006_transcripts
+Revises: 0007_fairness
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import candor.db.base
 
 revision: str = "0008_dsar"
-down_revision: str | None = "0006_transcripts"
+down_revision: str | None = "0007_fairness"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -136,6 +136,7 @@ def test_notice_is_built_from_packs_and_declarations(app):
     assert "privacy@acme.example" in notice["text"]
     offered = {p["purpose"]: p["separate"] for p in notice["purposes"]}
     assert offered["biometric_analysis"] is True and offered["ai_evaluation"] is False
+    assert offered["bias_audit"] is True  # the voluntary demographic questions, asked separately
     chinese = client.get("/api/v1/candidate/notice?lang=zh-CN", headers=candidate_headers(token)).json
     assert "本次面试如何使用人工智能" in chinese["text"] and chinese["hash"] != notice["hash"]
     again = client.get("/api/v1/candidate/notice?lang=en", headers=candidate_headers(token)).json

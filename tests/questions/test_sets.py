@@ -114,15 +114,20 @@ def test_personalisation_is_refused_without_consent(state, interview_id):
 
 
 def test_personalisation_with_consent_targets_resume_experience(state, interview_id):
+    from candor.consent.models import ConsentChannel, GateDecision
+    from candor.consent.service import Evidence, record_decisions
+
     _approved(state, interview_id)
     with state.db.transaction() as session:
-        pinned = pin_questions(
-            session,
-            state,
-            session.get(Interview, interview_id),
-            resume_text=RESUME,
-            personalisation_consent=True,
-        )
+        interview = session.get(Interview, interview_id)
+        record_decisions(session, candidate_id=interview.candidate_id, interview_id=interview_id,
+                         decisions={"personalisation": True}, notice_version="test", notice_hash="0" * 64,
+                         offered=["personalisation"], evidence=Evidence("en", ConsentChannel.WEB), ip_key=b"k")
+    with state.db.transaction() as session:
+        pinned = pin_questions(session, state, session.get(Interview, interview_id), resume_text=RESUME)
+        decision = session.scalars(select(GateDecision)).one()
+        assert (decision.plugin, decision.purpose, decision.allowed) == (
+            "competency_questions", "personalisation", True)
         personal = [q for q in pinned if q.source == PinSource.PERSONALISED]
         assert 1 <= len(personal) <= 3
         texts = " ".join(q.text for q in personal)
