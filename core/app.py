@@ -77,9 +77,11 @@ def _register_core_blueprints(app: Flask) -> None:
     from candor.fairness.views import bp as fairness
     from candor.health.views import bp as health
     from candor.plugin_views import bp as plugins_api
+    from candor.records.views import bp as records
+    from candor.review.views import bp as review
     from candor_admin import bp as admin
 
-    for blueprint in (health, auth_api, plugins_api, consent, fairness, admin):
+    for blueprint in (health, auth_api, plugins_api, consent, review, records, fairness, admin):
         app.register_blueprint(blueprint)
 
 

@@ -24,11 +24,14 @@ from candor import audit
 from candor.app import create_app
 from candor.audit.cli import audit_group
 from candor.config import ConfigError
+from candor.dsar.cli import dsar_group
 from candor.plugins import PluginError
 from candor.policy import PolicyError
 from candor.policy.cli import policies_group
 from candor.questions.cli import questions_group
+from candor.records.cli import records_group
 from candor.redaction.cli import redact_command
+from candor.retention.cli import retention_group
 from candor.state import CandorState, get_state
 from candor.vault.cli import keys_group
 
@@ -315,6 +318,9 @@ cli.add_command(questions_group)
 cli.add_command(redact_command)
 cli.add_command(audit_group)
 cli.add_command(keys_group)
+cli.add_command(dsar_group)
+cli.add_command(retention_group)
+cli.add_command(records_group)
 
 
 def main() -> None:

@@ -4,13 +4,23 @@ from candor.analysis.transcripts import Transcript
 from candor.audit.models import AuditChainHead, AuditCheckpoint, AuditEntry
 from candor.auth.models import ApiToken, Role, User
 from candor.consent.models import ConsentRecord, GateDecision
-from candor.fairness.models import DemographicRecord, InterviewOutcome
 from candor.dsar.models import ConnectorDisclosure, DataSubjectRequest, ErasureReceipt, ExportPackage
+from candor.fairness.models import DemographicRecord, InterviewOutcome
 from candor.interviews.models import Analysis, Answer, Candidate, Interview, InterviewTransition, Question
 from candor.jobs.models import Job
 from candor.orgs.models import Organization
 from candor.questions.models import CodeRun, InterviewQuestion, QuestionSet
+from candor.records.models import GeneratedRecord
 from candor.retention.models import LegalHold, RetentionLock, RetentionPurge
+from candor.review.models import (
+    BlindReviewSetting,
+    InterviewRecommendation,
+    ReviewAssignment,
+    ReviewDecision,
+    ReviewerRating,
+    ReviewRequest,
+    Suspension,
+)
 from candor.tasks.models import WorkItem
 from candor.vault.models import DataSubject
 
@@ -21,4 +31,6 @@ __all__ = [
     "ConsentRecord", "GateDecision", "Transcript", "DemographicRecord", "InterviewOutcome",
     "Analysis", "Answer", "ApiToken", "Candidate", "DataSubject", "Interview", "InterviewTransition", "Job",
     "Organization", "Question", "QuestionSet", "InterviewQuestion", "CodeRun", "Role", "User", "WorkItem",
+    "BlindReviewSetting", "InterviewRecommendation", "ReviewAssignment", "ReviewDecision", "ReviewerRating",
+    "ReviewRequest", "Suspension", "GeneratedRecord",
 ]

@@ -22,23 +22,35 @@ class Permission(StrEnum):
     AUDIT_EXPORT = "audit:export"
     SYSTEM_READ = "system:read"
     INTEGRATION_SYNC = "integration:sync"
+    #: The unredacted transcript in the review API (names, contact details as spoken); reviewers only, and
+    #: only for interviews they are assigned to. Everyone else sees the redacted transcript.
+    TRANSCRIPTS_FULL = "transcripts:full"
+    #: The stop button: suspend an analyzer or all AI evaluation for a job or an organisation.
+    AI_SUSPEND = "ai:suspend"
+    #: The generated record of processing activities and DPIA / PIPIA draft.
+    RECORDS_READ = "records:read"
+    #: Data-subject requests: receive, check identity, carry out, reject (attesting identity: admins only).
+    DSAR_MANAGE = "dsar:manage"
 
 
 _ALL = frozenset(Permission)
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Administrators run the installation; they read the audit log but exporting it is the auditors' job.
-    Role.ADMIN: _ALL - {Permission.AUDIT_EXPORT, Permission.MEDIA_VIEW, Permission.INTERVIEWS_REVIEW},
+    Role.ADMIN: _ALL - {Permission.AUDIT_EXPORT, Permission.MEDIA_VIEW, Permission.INTERVIEWS_REVIEW,
+                        Permission.TRANSCRIPTS_FULL},
     Role.RECRUITER: frozenset({
         Permission.JOBS_READ, Permission.JOBS_WRITE, Permission.CANDIDATES_READ, Permission.CANDIDATES_WRITE,
         Permission.PLUGINS_READ, Permission.INTEGRATION_SYNC, Permission.TOKENS_MANAGE,
+        Permission.DSAR_MANAGE,
     }),
     Role.REVIEWER: frozenset({
         Permission.JOBS_READ, Permission.CANDIDATES_READ, Permission.INTERVIEWS_REVIEW, Permission.MEDIA_VIEW,
-        Permission.PLUGINS_READ,
+        Permission.PLUGINS_READ, Permission.TRANSCRIPTS_FULL,
     }),
     Role.AUDITOR: frozenset({
         Permission.AUDIT_READ, Permission.AUDIT_EXPORT, Permission.PLUGINS_READ, Permission.SYSTEM_READ,
+        Permission.RECORDS_READ,
     }),
 }
 

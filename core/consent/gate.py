@@ -5,7 +5,9 @@ The rules, in the order they are checked (every failing rule is reported, not ju
 2. none of its capabilities is prohibited by a policy pack that applies to the job's location
    ("emotion_inference prohibited under eu_ai_act");
 3. the candidate did not ask for a human-only process, for AI evaluation and biometric analysis;
-4. the candidate has a current consent for every purpose that needs one: the purpose itself when a pack
+4. no administrator suspended the plugin, or all AI evaluation, for the job or its organisation (the stop
+   button, ``candor.review.suspensions``);
+5. the candidate has a current consent for every purpose that needs one: the purpose itself when a pack
    requires consent for it or the core always does (``CONSENT_ALWAYS``); biometric analysis, separately, for a
    plugin that processes biometric data; cross-border transfer for a plugin whose region is outside the job's
    jurisdictions.
@@ -99,7 +101,8 @@ def check_gate(
 ) -> GateAnswer:
     """Decide, record the decision, and return it. Callers hand data over only when ``answer.allowed``."""
     purpose = Purpose(purpose)
-    reasons = list(_reasons(state, session, plugin, purpose, candidate_id, location, ai_opt_out))
+    reasons = list(_reasons(state, session, plugin, purpose, candidate_id, location, ai_opt_out,
+                            interview_id))
     answer = GateAnswer(plugin, purpose, tuple(reasons))
     session.add(GateDecision(candidate_id=candidate_id, interview_id=interview_id, plugin=plugin,
                              purpose=purpose.value, allowed=answer.allowed,
@@ -120,7 +123,7 @@ def require_gate(state: CandorState, session: Session, **kwargs: Any) -> GateAns
 
 
 def _reasons(state: CandorState, session: Session, plugin: str, purpose: Purpose, candidate_id: int,
-             location: str, ai_opt_out: bool) -> list[Reason]:
+             location: str, ai_opt_out: bool, interview_id: int | None = None) -> list[Reason]:
     try:
         declaration = state.plugins.declaration(plugin)
     except KeyError:
@@ -135,6 +138,11 @@ def _reasons(state: CandorState, session: Session, plugin: str, purpose: Purpose
                                                 f"prohibited under {pack.pack}"))
     if ai_opt_out and purpose in AI_PURPOSES:
         reasons.append(Reason("ai_opt_out", f"{title} skipped: the candidate asked for a human-only process"))
+    from candor.review.suspensions import gate_reasons  # the review package imports this module's constants
+
+    reasons.extend(Reason(code, message) for code, message in gate_reasons(
+        session, plugin=plugin, title=title, purpose=purpose, candidate_id=candidate_id,
+        interview_id=interview_id))
     policy = state.policies.for_location(location)
     granted = granted_purposes(session, candidate_id)
     for needed in sorted(required_consents(declaration, purpose, location, policy.consent_required)):
