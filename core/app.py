@@ -74,6 +74,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, plugins: I
 def _register_core_blueprints(app: Flask) -> None:
     from candor.auth.views import bp as auth_api
     from candor.consent.views import bp as consent
+    from candor.dsar.views import bp as dsar
     from candor.fairness.views import bp as fairness
     from candor.health.views import bp as health
     from candor.plugin_views import bp as plugins_api
@@ -81,7 +82,7 @@ def _register_core_blueprints(app: Flask) -> None:
     from candor.review.views import bp as review
     from candor_admin import bp as admin
 
-    for blueprint in (health, auth_api, plugins_api, consent, review, records, fairness, admin):
+    for blueprint in (health, auth_api, plugins_api, consent, review, records, fairness, dsar, admin):
         app.register_blueprint(blueprint)
 
 

@@ -19,6 +19,6 @@ def check_overdue(app: Any) -> CheckResult:
             CheckStatus.WARNING,
             f"{len(late)} data-subject request(s) past their due date (ids "
             f"{', '.join(str(r.id) for r in late[:20])})",
-            "Handle them now: candor dsar overdue; then candor dsar run <id>.",
+            "Handle them now: candor dsar list --overdue; then candor dsar run <id>.",
         )
     return CheckResult(CheckStatus.OK, "no data-subject request is overdue")

@@ -288,3 +288,8 @@ def open_download(state: CandorState, session: Session, token: str) -> tuple[Exp
 
 def stream_export(state: CandorState, candidate: Candidate, package: ExportPackage) -> Iterator[bytes]:
     return iter_media(state, candidate.subject, package.storage_key)
+
+
+def download_url(state: CandorState, token: str) -> str:
+    """The address to send the requester: the token rides in the query string, which is never logged."""
+    return f"{state.settings.public_url.rstrip('/')}/api/v1/dsar/download?t={token}"

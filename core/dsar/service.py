@@ -164,7 +164,7 @@ def send_code(state: CandorState, session: Session, request: DataSubjectRequest)
     if candidate is None or not candidate.email:
         raise DsarError(
             "No e-mail address is on file for this candidate; an administrator must attest "
-            "identity instead (candor dsar verify --attest ...)."
+            "identity instead (candor dsar attest ID --evidence ...)."
         )
     notifier = _email_notifier(state)
     if notifier is None:
@@ -262,7 +262,7 @@ def require_verified(request: DataSubjectRequest) -> None:
     if request.identity_state != IdentityState.VERIFIED:
         raise DsarError(
             f"Request {request.id}: the requester's identity is not verified yet; send a code "
-            "(candor dsar verify --send-code) or have an administrator attest it."
+            "(candor dsar send-code ID) or have an administrator attest it (candor dsar attest ID)."
         )
 
 

@@ -214,7 +214,9 @@ def make_plan(state: CandorState, session: Session, *, now: datetime | None = No
 def _plan_consents(session: Session, rules: _Rules, consider: Any) -> None:
     jobs_of_candidate: dict[int, list[tuple[int, int, str]]] = {}
     for candidate_id, job_id, org_id, location in session.execute(
-        select(Interview.candidate_id, Job.id, Job.organization_id, Job.location).join(Job, Interview.job_id == Job.id)
+        select(Interview.candidate_id, Job.id, Job.organization_id, Job.location).join(
+            Job, Interview.job_id == Job.id
+        )
     ):
         jobs_of_candidate.setdefault(candidate_id, []).append((job_id, org_id, location))
     interview_job = dict(session.execute(select(Interview.id, Interview.job_id)).all())

@@ -37,7 +37,7 @@ def test_the_plan_matches_the_run_and_files_and_rows_go(state, make_world):
     assert categories["audit_log"]["due"] == 0 and categories["audit_log"]["min_days"] == 1095
     result = run_retention(state, now=later)
     assert result is not None
-    assert {c: ids for c, ids in result.purged.items()} == {c: categories[c]["due_ids"] for c in result.purged}
+    assert dict(result.purged) == {c: categories[c]["due_ids"] for c in result.purged}
     media = state.settings.data_dir / "media"
     assert not (media / de["media_key"]).exists() and not (media / cn["media_key"]).exists()
     with state.db.transaction() as session:
