@@ -181,7 +181,16 @@ class CodeRunner(Protocol):
 
 @runtime_checkable
 class EhrConnector(Protocol):
-    """Talks to one kind of HR system: pulls jobs and applicants, pushes results."""
+    """Talks to one kind of HR system: pulls jobs and applicants, pushes results.
+
+    Optional: ``erase(reference: str) -> Mapping[str, Any]`` deletes the record the HR system holds under
+    ``reference`` (its own id, as recorded when data was disclosed to it) when the candidate's erasure request
+    is carried out, and returns a confirmation such as ``{"receipt": "<the system's confirmation id>"}``. It
+    should raise when the system refuses or cannot be reached; Candor stores a ``failed`` receipt and goes on.
+    Connectors without it get an ``unsupported`` receipt telling staff to delete the record by hand. It is not
+    part of the protocol's required methods, so existing connectors stay valid; Candor looks it up with
+    ``getattr``.
+    """
 
     name: str
 

@@ -1,7 +1,8 @@
 """Starting a Celery worker for this app, with the recovery sweep that makes crashes lose nothing.
 
 The sweep runs in the worker's main process: once when it is ready (treating everything queued as possibly
-lost by the broker) and then every ``sweep_interval_seconds``.
+lost by the broker) and then every ``sweep_interval_seconds``. Each round also signs an audit checkpoint when
+one is due and enforces retention when the last run is more than an hour old.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from celery.signals import worker_process_init, worker_ready, worker_shutdown
 from flask import Flask
 
 from candor.audit.signing import checkpoint_if_due
+from candor.retention.engine import run_if_due
 from candor.state import get_state
 from candor.tasks.work import sweep
 
@@ -36,6 +38,7 @@ def start_worker(app: Flask, *, concurrency: int | None = None, pool: str = "pre
                 with app.app_context():
                     sweep(state, stale_after=0 if first else None)
                     checkpoint_if_due(state)  # periodic signed audit checkpoint; a no-op unless one is due
+                    run_if_due(state)  # retention purge; cheap unless an hour passed since the last run
                 first = False
             except Exception as exc:  # the database may be restarting; try again next round
                 log.warning("recovery sweep failed (%s); retrying in %ss", type(exc).__name__,
