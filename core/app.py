@@ -21,6 +21,7 @@ from candor.interfaces import Analyzer
 from candor.logs import configure_logging
 from candor.plugins import PluginError, build_plugin_registry
 from candor.policy import load_policy_set
+from candor.recruiting.work import work_handlers as recruiting_work_handlers
 from candor.state import CandorState, merge_named
 from candor.tasks.celery_app import make_celery
 
@@ -98,6 +99,7 @@ def _collect_plugin_contributions(app: Flask, state: CandorState) -> None:
                 raise PluginError(f"Plugin {plugin!r}: the handler for work kind {kind!r} is not callable.")
     state.work_handlers.update(merge_named(offered, "work kind"))
     state.work_handlers[ANALYSE_KIND] = lambda context: run_analysis_step(state, context)
+    state.work_handlers.update(recruiting_work_handlers(state))
 
     for plugin, analyzers in registry.call_each("candor_register_analyzers"):
         for analyzer in analyzers:

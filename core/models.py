@@ -11,6 +11,7 @@ from candor.jobs.models import Job
 from candor.orgs.models import Organization
 from candor.questions.models import CodeRun, InterviewQuestion, QuestionSet
 from candor.records.models import GeneratedRecord
+from candor.recruiting.models import Application, Invitation, SyncCursor
 from candor.retention.models import LegalHold, RetentionLock, RetentionPurge
 from candor.review.models import (
     BlindReviewSetting,
@@ -33,4 +34,5 @@ __all__ = [
     "Organization", "Question", "QuestionSet", "InterviewQuestion", "CodeRun", "Role", "User", "WorkItem",
     "BlindReviewSetting", "InterviewRecommendation", "ReviewAssignment", "ReviewDecision", "ReviewerRating",
     "ReviewRequest", "Suspension", "GeneratedRecord",
+    "Application", "Invitation", "SyncCursor",
 ]
