@@ -17,8 +17,11 @@ from candor.analysis.steps import ANALYSE_KIND, run_analysis_step
 from candor.auth import access
 from candor.config import Settings, ensure_data_dir, load_settings, secret_key
 from candor.db import Database
-from candor.interfaces import Analyzer
+from candor.interfaces import Analyzer, DoctorCheck
 from candor.logs import configure_logging
+from candor.outbox.checks import check_dead_letters
+from candor.outbox.delivery import deliver
+from candor.outbox.emit import DELIVER_KIND
 from candor.plugins import PluginError, build_plugin_registry
 from candor.policy import load_policy_set
 from candor.recruiting.work import work_handlers as recruiting_work_handlers
@@ -78,12 +81,13 @@ def _register_core_blueprints(app: Flask) -> None:
     from candor.dsar.views import bp as dsar
     from candor.fairness.views import bp as fairness
     from candor.health.views import bp as health
+    from candor.outbox.views import bp as outbox
     from candor.plugin_views import bp as plugins_api
     from candor.records.views import bp as records
     from candor.review.views import bp as review
     from candor_admin import bp as admin
 
-    for blueprint in (health, auth_api, plugins_api, consent, review, records, fairness, dsar, admin):
+    for blueprint in (health, auth_api, plugins_api, consent, review, records, fairness, dsar, outbox, admin):
         app.register_blueprint(blueprint)
 
 
@@ -99,6 +103,7 @@ def _collect_plugin_contributions(app: Flask, state: CandorState) -> None:
                 raise PluginError(f"Plugin {plugin!r}: the handler for work kind {kind!r} is not callable.")
     state.work_handlers.update(merge_named(offered, "work kind"))
     state.work_handlers[ANALYSE_KIND] = lambda context: run_analysis_step(state, context)
+    state.work_handlers[DELIVER_KIND] = lambda context: deliver(state, context)
     state.work_handlers.update(recruiting_work_handlers(state))
 
     for plugin, analyzers in registry.call_each("candor_register_analyzers"):
@@ -109,6 +114,7 @@ def _collect_plugin_contributions(app: Flask, state: CandorState) -> None:
                 raise PluginError(f"Plugin {plugin!r} offers two analyzers named {analyzer.name!r}.")
             state.analyzers[(plugin, analyzer.name)] = analyzer
 
+    state.doctor_checks.append(("core", DoctorCheck("outbox_dead_letters", check_dead_letters)))
     for plugin, checks in registry.call_each("candor_doctor_checks"):
         state.doctor_checks.extend((plugin, check) for check in checks)
 

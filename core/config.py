@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     key_provider: str = Field(default="file", description="Name of the key provider holding the vault's keys.")
     queue_name: str = Field(default="candor", pattern=r"^[A-Za-z0-9_.-]+$")
     broker_poll_seconds: float = Field(default=0.2, gt=0, description="Embedded broker polling interval.")
+    outbox_max_attempts: int = Field(
+        default=8, ge=1, le=100, description="Deliveries of an outbox event tried before it becomes a dead letter."
+    )
+    outbox_backoff_base_seconds: float = Field(
+        default=1.0, gt=0, description="Outbox retry n waits a random time up to base * 2**(n-1) (full jitter)."
+    )
+    outbox_backoff_cap_seconds: float = Field(default=600, gt=0, description="Longest wait between retries.")
 
     session_hours: int = Field(default=8, ge=1, le=24 * 30)
     login_max_age_days: int = 30

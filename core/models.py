@@ -9,6 +9,7 @@ from candor.fairness.models import DemographicRecord, InterviewOutcome
 from candor.interviews.models import Analysis, Answer, Candidate, Interview, InterviewTransition, Question
 from candor.jobs.models import Job
 from candor.orgs.models import Organization
+from candor.outbox.models import DeliveryAttempt, InboundMessage, OutboxEvent
 from candor.questions.models import CodeRun, InterviewQuestion, QuestionSet
 from candor.records.models import GeneratedRecord
 from candor.recruiting.models import Application, Invitation, SyncCursor
@@ -34,5 +35,6 @@ __all__ = [
     "Organization", "Question", "QuestionSet", "InterviewQuestion", "CodeRun", "Role", "User", "WorkItem",
     "BlindReviewSetting", "InterviewRecommendation", "ReviewAssignment", "ReviewDecision", "ReviewerRating",
     "ReviewRequest", "Suspension", "GeneratedRecord",
+    "DeliveryAttempt", "InboundMessage", "OutboxEvent",
     "Application", "Invitation", "SyncCursor",
 ]

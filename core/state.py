@@ -34,6 +34,8 @@ class CandorState:
     analyzers: dict[tuple[str, str], Analyzer] = field(default_factory=dict)  # (plugin, analyzer name)
     app_secret: str = field(default="", repr=False)
     policies: PolicySet = field(default_factory=lambda: PolicySet(()))  # the packs; see candor.policy
+    #: Objects a core package builds lazily and keeps for the app's life (e.g. the EHR connectors).
+    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def consent_ip_key(self) -> bytes:

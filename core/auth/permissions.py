@@ -31,6 +31,8 @@ class Permission(StrEnum):
     RECORDS_READ = "records:read"
     #: Data-subject requests: receive, check identity, carry out, reject (attesting identity: admins only).
     DSAR_MANAGE = "dsar:manage"
+    #: The outbox of events to HR systems: list dead letters and retry them (administrators only).
+    OUTBOX_MANAGE = "outbox:manage"
 
 
 _ALL = frozenset(Permission)

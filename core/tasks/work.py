@@ -81,6 +81,7 @@ def enqueue(
     max_attempts: int = 5,
     subject: str | None = None,
     purpose: str | None = None,
+    delay: float = 0.0,
 ) -> WorkItem:
     """Add a unit of work to ``session``; it is sent to the workers when the session commits.
 
@@ -89,6 +90,7 @@ def enqueue(
     :param dedupe_key: when given, an existing unit with this key is returned instead of a new one.
     :param subject: whose personal data it processes (``candidate:42``) and ``purpose`` why: withdrawing
         consent for that purpose cancels it.
+    :param delay: seconds before the unit may run (a retry's backoff); no worker claims it earlier.
     """
     state = _state_of(session)
     if state is not None and kind not in state.work_handlers:
@@ -100,10 +102,11 @@ def enqueue(
         if existing is not None:
             return existing
     item = WorkItem(kind=kind, payload=body, dedupe_key=dedupe_key, max_attempts=max_attempts,
-                    state=WorkState.QUEUED, enqueued_at=utcnow(), subject_ref=subject, purpose=purpose)
+                    state=WorkState.QUEUED, enqueued_at=utcnow(), subject_ref=subject, purpose=purpose,
+                    not_before=utcnow() + timedelta(seconds=delay) if delay > 0 else None)
     session.add(item)
     session.flush()
-    session.info.setdefault(_DISPATCH_KEY, []).append((item.id, 0.0))
+    session.info.setdefault(_DISPATCH_KEY, []).append((item.id, max(0.0, delay)))
     if state is not None:
         session.info[_DISPATCHER_KEY] = state.dispatch
     return item
