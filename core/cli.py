@@ -30,6 +30,7 @@ from candor.policy import PolicyError
 from candor.policy.cli import policies_group
 from candor.questions.cli import questions_group
 from candor.records.cli import records_group
+from candor.recruiting.cli import ehr_group
 from candor.redaction.cli import redact_command
 from candor.retention.cli import retention_group
 from candor.state import CandorState, get_state
@@ -321,6 +322,7 @@ cli.add_command(keys_group)
 cli.add_command(dsar_group)
 cli.add_command(retention_group)
 cli.add_command(records_group)
+cli.add_command(ehr_group)
 
 
 def main() -> None:

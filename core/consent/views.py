@@ -36,9 +36,16 @@ def _candidate_interview(*, for_withdrawal: bool = False, token: str | None = No
         abort(401, "Open the interview from the link in your invitation.")
     state = get_state()
     try:
-        return resolve_link(state.app_secret, state.db.session, token, for_withdrawal=for_withdrawal)
+        interview = resolve_link(state.app_secret, state.db.session, token, for_withdrawal=for_withdrawal)
     except LinkError as exc:
         abort(403 if exc.problem != "expired" else 410, str(exc))
+    if not for_withdrawal:  # the notice lead time: the link opens only after it (withdrawing works at once)
+        from candor.recruiting.invitations import refusal_before_open
+
+        early = refusal_before_open(state.db.session, interview)
+        if early:
+            abort(403, early)
+    return interview
 
 
 def _notice_for(interview: Interview, language: str) -> Any:
