@@ -1,7 +1,7 @@
 """Human review, the stop button, review requests and generated records of processing
 
 Revision ID: 0009_review
-Revises: 0006_transcripts
+Revises: 0008_dsar
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import candor.db.base
 
 revision: str = "0009_review"
-down_revision: str | None = "0006_transcripts"
+down_revision: str | None = "0008_dsar"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
