@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from candor import audit
 from candor.db import utcnow
+from candor.fairness.service import record_outcome
 from candor.interviews.models import Candidate, Interview
 from candor.interviews.states import InterviewState
 from candor.jobs.models import Job
@@ -207,6 +208,9 @@ def decide(
     session.add(decision)
     session.flush()
     interview.move_to(InterviewState.DECIDED, actor=actor, reason=f"review decision {decision.id}")
+    # Bias audits count who advanced (NYC LL144 selection rates, Illinois §20); hold is not yet a selection.
+    if chosen != Outcome.HOLD:
+        record_outcome(session, interview.id, selected=chosen == Outcome.ADVANCE)
     for request in open_requests(session, interview.id):
         request.resolved_at, request.decision_id = utcnow(), decision.id
     audit.record(

@@ -164,6 +164,10 @@ def test_overriding_the_ai_needs_a_reason_and_the_decision_is_recorded(app, staf
             "advance",
             "the score ignores that the code did not run",
         )
+        from candor.fairness.models import InterviewOutcome
+
+        counted = session.scalar(select(InterviewOutcome).where(InterviewOutcome.interview_id == ids["interview"]))
+        assert counted.selected is False and counted.decided_at is not None  # what bias audits will count
     [(outcome, actor, details)] = _entries(app, "admin.review_decision")
     assert outcome == "success" and actor.startswith("token:")
     assert details["override"] is True and details["outcome"] == "reject"
