@@ -20,7 +20,6 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from candor.analysis.steps import ANALYSE_KIND, schedule_answer_analysis
-from candor.db import utcnow
 from candor.interviews.models import Analysis, Answer, Interview
 from candor.interviews.states import InterviewState
 from candor.jobs.models import Job
@@ -82,17 +81,14 @@ def submit_interview(state: CandorState, session: Session, interview: Interview,
 
 
 def _queue_conclusion(session: Session, interview: Interview, *, delay: float = 0.0) -> None:
-    item = enqueue(
+    enqueue(
         session,
         CONCLUDE_KIND,
         {"interview_id": interview.id},
         subject=f"candidate:{interview.candidate_id}",
         purpose="recruitment",
+        delay=delay,
     )
-    if delay:
-        from datetime import timedelta
-
-        item.not_before = utcnow() + timedelta(seconds=delay)
 
 
 def analysis_pending(session: Session, interview_id: int) -> bool:

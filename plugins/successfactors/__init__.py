@@ -2,7 +2,8 @@
 
 ``connector`` maps requisitions and applications to Candor's intake and writes results back; ``odata`` speaks
 the protocol. The connector is offered only once ``base_url`` is set. Its region (where the tenant's data
-centre is) decides whether sending results there is a cross-border transfer for the job's location.
+centre is, the ``region`` setting: it differs per tenant, so the connector carries it rather than the static
+declaration) decides whether sending results there is a cross-border transfer for the job's location.
 """
 
 from __future__ import annotations
@@ -28,8 +29,13 @@ def candor_declare() -> PluginDeclaration:
             {DataCategory.CONTACT, DataCategory.IDENTITY, DataCategory.ASSESSMENT, DataCategory.JOB}
         ),
         purposes=frozenset({Purpose.RECRUITMENT}),
-        region="EU",
         settings=(
+            Setting(
+                "region",
+                "EU",
+                "Where the tenant's data centre is (EU, US, CN...): sending results there from a job "
+                "elsewhere is a cross-border transfer that needs the candidate's consent.",
+            ),
             Setting(
                 "base_url",
                 "",

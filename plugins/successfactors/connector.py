@@ -46,6 +46,7 @@ class SuccessFactorsConnector:
 
     def __init__(self, settings: Mapping[str, Any], client: ODataClient | None = None) -> None:
         self.settings = settings
+        self.region = str(settings["region"]) or None  # the outbox's cross-border check reads it
         self.client = client or ODataClient(settings)
 
     # --- in ---------------------------------------------------------------------------------------------
