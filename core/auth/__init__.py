@@ -4,6 +4,6 @@ Every view declares who may call it with ``requires(permission)`` or ``public``;
 one does not. Plugins use the same two decorators.
 """
 
-from candor.auth.access import Permission, current_identity, public, requires
+from candor.auth.access import Permission, current_identity, public, requires, signed_requests
 
-__all__ = ["Permission", "current_identity", "public", "requires"]
+__all__ = ["Permission", "current_identity", "public", "requires", "signed_requests"]

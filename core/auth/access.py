@@ -22,6 +22,7 @@ from candor.state import get_state
 
 F = TypeVar("F", bound=Callable[..., Any])
 ACCESS_ATTRIBUTE = "_candor_access"
+SIGNED_ATTRIBUTE = "_candor_signed_requests"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -56,6 +57,13 @@ def hash_token(token: str) -> str:
 def public(view: F) -> F:
     """Mark a view as open to anyone (health checks, the login page, candidate pages with their own checks)."""
     setattr(view, ACCESS_ATTRIBUTE, ("public", ()))
+    return view
+
+
+def signed_requests(view: F) -> F:
+    """Mark a public view whose callers prove themselves with a signature over the request (inbound webhooks)
+    and carry no cookie: CSRF protection, which guards cookies, does not apply and would only refuse them."""
+    setattr(view, SIGNED_ATTRIBUTE, True)
     return view
 
 
@@ -113,7 +121,8 @@ def init_app(app: Flask) -> None:
             return None  # a candidate link token in a header, not a cookie: CSRF cannot apply
         if current_user.is_authenticated:
             g.candor_identity = Identity(user_id=current_user.id, role=Role(current_user.role), via="session")
-        if request.method not in SAFE_METHODS:
+        signed = getattr(app.view_functions.get(request.endpoint or ""), SIGNED_ATTRIBUTE, False)
+        if request.method not in SAFE_METHODS and not signed:
             csrf.protect()
         return None
 

@@ -21,7 +21,7 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from candor.auth import public
+from candor.auth import public, signed_requests
 from candor.db import utcnow
 from candor.outbox.models import InboundMessage, InboundState
 from candor.state import get_state
@@ -46,6 +46,7 @@ def make_blueprint(settings: Mapping[str, Any]) -> Blueprint:
 
     @bp.post("/inbound")
     @public  # no staff session: the Standard Webhooks signature is the sender's credential
+    @signed_requests
     def inbound() -> Any:
         try:
             if not secrets:
