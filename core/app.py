@@ -103,7 +103,6 @@ def _collect_plugin_contributions(app: Flask, state: CandorState) -> None:
                 raise PluginError(f"Plugin {plugin!r}: the handler for work kind {kind!r} is not callable.")
     state.work_handlers.update(merge_named(offered, "work kind"))
     state.work_handlers[ANALYSE_KIND] = lambda context: run_analysis_step(state, context)
-    state.work_handlers.update(recruiting_work_handlers(state))
     state.work_handlers[DELIVER_KIND] = lambda context: deliver(state, context)
     state.work_handlers.update(recruiting_work_handlers(state))
 

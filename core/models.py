@@ -35,7 +35,6 @@ __all__ = [
     "Organization", "Question", "QuestionSet", "InterviewQuestion", "CodeRun", "Role", "User", "WorkItem",
     "BlindReviewSetting", "InterviewRecommendation", "ReviewAssignment", "ReviewDecision", "ReviewerRating",
     "ReviewRequest", "Suspension", "GeneratedRecord",
-    "Application", "Invitation", "SyncCursor",
     "DeliveryAttempt", "InboundMessage", "OutboxEvent",
     "Application", "Invitation", "SyncCursor",
 ]
