@@ -25,6 +25,7 @@ from candor.app import create_app
 from candor.audit.cli import audit_group
 from candor.config import ConfigError
 from candor.dsar.cli import dsar_group
+from candor.imports.cli import import_group
 from candor.plugins import PluginError
 from candor.policy import PolicyError
 from candor.policy.cli import policies_group
@@ -322,6 +323,7 @@ cli.add_command(keys_group)
 cli.add_command(dsar_group)
 cli.add_command(retention_group)
 cli.add_command(records_group)
+cli.add_command(import_group)
 cli.add_command(ehr_group)
 
 

@@ -6,6 +6,7 @@ from candor.auth.models import ApiToken, Role, User
 from candor.consent.models import ConsentRecord, GateDecision
 from candor.dsar.models import ConnectorDisclosure, DataSubjectRequest, ErasureReceipt, ExportPackage
 from candor.fairness.models import DemographicRecord, InterviewOutcome
+from candor.imports.models import ImportRun
 from candor.interviews.models import Analysis, Answer, Candidate, Interview, InterviewTransition, Question
 from candor.jobs.models import Job
 from candor.orgs.models import Organization
@@ -35,6 +36,7 @@ __all__ = [
     "Organization", "Question", "QuestionSet", "InterviewQuestion", "CodeRun", "Role", "User", "WorkItem",
     "BlindReviewSetting", "InterviewRecommendation", "ReviewAssignment", "ReviewDecision", "ReviewerRating",
     "ReviewRequest", "Suspension", "GeneratedRecord",
+    "ImportRun",
     "DeliveryAttempt", "InboundMessage", "OutboxEvent",
     "Application", "Invitation", "SyncCursor",
 ]
