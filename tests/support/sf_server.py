@@ -296,6 +296,7 @@ class FakeSuccessFactors:
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeSuccessFactors
     protocol_version = "HTTP/1.1"
+    wbufsize = 1 << 16  # one write per answer (headers and body), as real servers do; flushed per request
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         return
