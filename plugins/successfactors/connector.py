@@ -108,7 +108,7 @@ class SuccessFactorsConnector:
         key_field = str(self.settings["event_key_field"])
         current = self.client.get_one("JobApplication", str(reference), f"applicationId,{key_field}")
         if current.get(key_field) == idempotency_key:
-            return {"status": "duplicate", "application": str(reference)}
+            return {"status": "duplicate", "application": str(reference), "reference": str(reference)}
         row = {
             "__metadata": {"uri": f"JobApplication({reference}L)", "type": "SFOData.JobApplication"},
             key_field: idempotency_key,
@@ -116,7 +116,12 @@ class SuccessFactorsConnector:
             **self._fields(kind, data),
         }
         result = self.client.upsert([row])[0]
-        return {"status": "written", "application": str(reference), "edit": result.get("editStatus")}
+        return {
+            "status": "written",
+            "application": str(reference),
+            "reference": str(reference),
+            "edit": result.get("editStatus"),
+        }
 
     def _fields(self, kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
         s = self.settings

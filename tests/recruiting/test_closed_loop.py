@@ -21,6 +21,7 @@ from candor.app import create_app
 from candor.auth.models import Role, User
 from candor.cli import cli
 from candor.db import utcnow
+from candor.dsar.models import ConnectorDisclosure
 from candor.interviews.models import Answer, Interview
 from candor.interviews.states import InterviewState
 from candor.jobs.models import Job
@@ -275,6 +276,9 @@ def test_applicant_in_successfactors_ends_with_result_and_decision_written_back(
         assert {e.subject for e in session.scalars(select(OutboxEvent))} == {f"candidate:{candidate_id}"}
         assert [e.state for e in session.scalars(select(OutboxEvent))] == ["delivered"] * 3
     assert dict(fake.writes_by_key) == {key: 1 for key in keys}
+    with state.db.transaction() as session:  # erasure will reach SuccessFactors under the application's id
+        disclosed = session.execute(select(ConnectorDisclosure.plugin, ConnectorDisclosure.reference)).all()
+        assert set(disclosed) == {("successfactors", "9001")}
     assert "9002" not in {w for w in fake.writes_by_key}  # the duplicate application got nothing
 
 
