@@ -82,8 +82,9 @@ def detect_format(path: Path) -> str:
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise UnusableFile("Old Excel .xls files are not read; open the file in Excel or LibreOffice and "
                            "save it as .xlsx or CSV.")
+    # dBase/FoxPro version bytes; 0x30 and 0x31 are also "0" and "1", so text-file names win over them.
     if suffix == "dbf" or (head[:1] in (b"\x02", b"\x03", b"\x30", b"\x31", b"\x83", b"\x8b", b"\xf5")
-                           and suffix != "csv"):
+                           and suffix not in ("csv", "txt", "tsv")):
         return "dbf"
     return "csv"
 
