@@ -136,20 +136,3 @@ def hired_sample(session: Session, organization_id: int, since: datetime, until:
     return [(groups.get(interview.candidate_id, {}).get(dimension),
              outcome.selected if outcome is not None else None,
              outcome.hired if outcome is not None else None) for interview, outcome in rows]
-
-
-def record_outcome(session: Session, interview_id: int, *, selected: bool | None = None,
-                   score: float | None = None, hired: bool | None = None) -> InterviewOutcome:
-    """Keep what bias audits count for an interview: called by the review decision (selected), by the
-    recommendation (score) and by onboarding (hired). Only the values given change."""
-    outcome = session.scalar(select(InterviewOutcome).where(InterviewOutcome.interview_id == interview_id))
-    if outcome is None:
-        outcome = InterviewOutcome(interview_id=interview_id)
-        session.add(outcome)
-    if selected is not None:
-        outcome.selected, outcome.decided_at = selected, utcnow()
-    if score is not None:
-        outcome.score = score
-    if hired is not None:
-        outcome.hired = hired
-    return outcome

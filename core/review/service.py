@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from candor import audit
 from candor.db import utcnow
-from candor.fairness.service import record_outcome
+from candor.fairness.outcomes import record_outcome
 from candor.interviews.models import Candidate, Interview
 from candor.interviews.states import InterviewState
 from candor.jobs.models import Job
