@@ -39,6 +39,7 @@ _TEXT = {
         "contact": "Contact: {contact}",
         "purposes": "What we ask your consent for",
         "separate": "(asked separately)",
+        "abroad": "HR systems outside this job's country or region that receive your results",
     },
     "zh-CN": {
         "title": "本次面试如何使用人工智能及您的个人信息",
@@ -56,6 +57,7 @@ _TEXT = {
         "contact": "联系方式：{contact}",
         "purposes": "我们请求您同意的事项",
         "separate": "（单独同意）",
+        "abroad": "接收您面试结果的境外人力资源系统",
     },
 }
 
@@ -155,12 +157,27 @@ def build_notice(state: CandorState, location: str, language: str, *, contact: s
         lines += ["", words["contact"].format(contact=contact)]
 
     offered = _offered_purposes(state, policy.consent_required, policy.consent_separate, analyzers, language)
+    abroad = _connectors_abroad(state, location)
+    if abroad and all(p.purpose != Purpose.CROSS_BORDER_TRANSFER for p in offered):
+        offered.append(OfferedPurpose(Purpose.CROSS_BORDER_TRANSFER, True,
+                                      PURPOSE_TEXT[language][Purpose.CROSS_BORDER_TRANSFER]))
+    if abroad:
+        lines += ["", f"## {words['abroad']}", *(f"- {name}: {region}" for name, region in abroad)]
     lines += ["", f"## {words['purposes']}"]
     lines += [f"- {p.text}{' ' + words['separate'] if p.separate else ''}" for p in offered]
     plugin_part = ",".join(f"{i.name}@{i.version}" for i in analyzers)
     version = "+".join(f"{p.pack}:{p.notice.version}" for p in packs) + f";analyzers:{plugin_part or 'none'}"
     return Notice(location=policy.location, language=language, version=version[:200], text="\n".join(lines),
                   purposes=tuple(offered), alternative_process=True)
+
+
+def _connectors_abroad(state: CandorState, location: str) -> list[tuple[str, str]]:
+    """HR-system connectors whose data ends up outside the job's jurisdictions (PIPL Art. 38-39)."""
+    from candor.outbox.connectors import ehr_connectors
+    from candor.policy.jurisdictions import jurisdictions_of
+
+    here = set(jurisdictions_of(location))
+    return sorted((c.name, c.region) for c in ehr_connectors(state).values() if c.region and c.region not in here)
 
 
 def _offered_purposes(state: CandorState, required: frozenset[Purpose], separate: frozenset[Purpose],

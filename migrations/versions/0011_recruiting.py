@@ -1,7 +1,7 @@
 """The recruiting loop: applications by source, invitations with their notice lead time, sync cursors
 
 Revision ID: 0011_recruiting
-Revises: 0009_review
+Revises: 0010_outbox
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import candor.db.base
 
 revision: str = "0011_recruiting"
-down_revision: str | None = "0009_review"
+down_revision: str | None = "0010_outbox"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """File imports: the record of each import run
 
 Revision ID: 0012_imports
-Revises: 0009_review
+Revises: 0011_recruiting
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import candor.db.base
 
 revision: str = "0012_imports"
-down_revision: str | None = "0009_review"
+down_revision: str | None = "0011_recruiting"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

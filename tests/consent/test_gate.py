@@ -382,3 +382,49 @@ def test_text_analyzers_receive_only_the_redacted_transcript(candor_settings):
         raw = session.execute(select(Transcript.__table__.c.full_text, Transcript.__table__.c.redacted_text)).one()
         assert b"maria" not in raw[0].lower() and b"costs" not in raw[1]
     state.db.dispose()
+
+
+class AbroadConnector:
+    """An HR-system connector whose data ends up in the EU."""
+
+    name = "eu_hr"
+    region = "EU"
+
+    @hookimpl
+    def candor_declare(self):
+        return PluginDeclaration(name="eu_hr", title="EU HR", capabilities=frozenset({"ehr_sync"}),
+                                 data_categories=frozenset({DataCategory.ASSESSMENT}),
+                                 purposes=frozenset({Purpose.RECRUITMENT}), region="EU")
+
+    @hookimpl
+    def candor_register_ehr_connectors(self, settings):
+        return [self]
+
+    def pull_jobs(self, since):
+        return iter(())
+
+    def pull_applicants(self, since):
+        return iter(())
+
+    def push_event(self, event, idempotency_key):
+        return {"reference": idempotency_key}
+
+
+def test_the_notice_asks_for_cross_border_consent_when_results_go_abroad(candor_settings):
+    app = create_app(candor_settings, plugins=[AbroadConnector()])
+    _, _, us_token = make_interview(app, "US-NYC")  # no NYC pack asks for it: the connector abroad does
+    _, _, de_token = make_interview(app, "DE")
+    client = app.test_client()
+    before = create_app({**candor_settings, "data_dir": candor_settings["data_dir"]})
+    plain = before.test_client().get("/api/v1/candidate/notice", headers=candidate_headers(us_token)).json
+    assert "cross_border_transfer" not in {p["purpose"] for p in plain["purposes"]}
+    york = client.get("/api/v1/candidate/notice", headers=candidate_headers(us_token)).json
+    offered = {p["purpose"]: p["separate"] for p in york["purposes"]}
+    assert offered.get("cross_border_transfer") is True
+    assert "eu_hr: EU" in york["text"]
+    chinese = client.get("/api/v1/candidate/notice?lang=zh-CN", headers=candidate_headers(us_token)).json
+    assert "接收您面试结果的境外人力资源系统" in chinese["text"]
+    germany = client.get("/api/v1/candidate/notice", headers=candidate_headers(de_token)).json
+    assert "eu_hr: EU" not in germany["text"]  # the EU connector is not abroad for a job in Germany
+    get_state(app).db.dispose()
+    get_state(before).db.dispose()

@@ -59,6 +59,7 @@ def test_no_personal_data_in_any_log(candor_settings, make_staff, tmp_path):
     finally:
         root.removeHandler(handler)
         root.setLevel(previous)
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
         handler.close()
 
     text = log_file.read_text()
