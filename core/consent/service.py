@@ -1,7 +1,8 @@
 """Recording consent decisions and withdrawals, and reading what is consented to now.
 
-A withdrawal takes effect at once: the records are marked, and every queued or running unit of work for
-that candidate and purpose is cancelled (a running one's writes are rolled back when it tries to finish).
+A withdrawal takes effect at once: the records are marked, every queued or running unit of work for that
+candidate and purpose is cancelled (a running one's writes are rolled back when it tries to finish), and every
+HR system that received the candidate's data is told through the outbox.
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ class Withdrawal:
     purposes: tuple[Purpose, ...]
     records: int
     cancelled_work: int
+    notified_connectors: tuple[str, ...] = ()
 
 
 def withdraw(
@@ -124,7 +126,27 @@ def withdraw(
     for purpose in sorted(chosen):
         audit.record(session, "consent.withdraw", subject_ref(candidate_id), purpose=purpose.value,
                      details={"channel": channel.value, "cancelled_work": cancelled})
-    return Withdrawal(tuple(sorted(chosen)), int(marked), int(cancelled))
+    told = _tell_hr_systems(session, candidate_id, chosen) if chosen else []
+    return Withdrawal(tuple(sorted(chosen)), int(marked), int(cancelled), tuple(told))
+
+
+def _tell_hr_systems(session: Session, candidate_id: int, purposes: set[Purpose]) -> list[str]:
+    """Every enabled HR-system connector that received this candidate's data hears of the withdrawal, through
+    the outbox (in this transaction, so the withdrawal and the notice to them commit together)."""
+    from candor.dsar.models import ConnectorDisclosure
+    from candor.outbox import emit
+    from candor.outbox.connectors import ehr_connectors
+
+    state = session.info.get("candor.state")
+    if state is None:
+        return []
+    received = set(session.scalars(select(ConnectorDisclosure.connector)
+                                   .where(ConnectorDisclosure.candidate_id == candidate_id)))
+    targets = sorted(received & set(ehr_connectors(state)))
+    if targets:
+        emit(session, "consent.withdrawn", subject_ref(candidate_id),
+             {"purposes": sorted(p.value for p in purposes)}, connectors=targets)
+    return targets
 
 
 def keyed_ip_hash(key: bytes, ip_address: str | None) -> str | None:
