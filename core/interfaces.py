@@ -66,6 +66,21 @@ class Analyzer(Protocol):
     def analyze(self, inputs: Mapping[str, Any], settings: Mapping[str, Any]) -> Mapping[str, Any]: ...
 
 
+@runtime_checkable
+class SpeechToText(Protocol):
+    """Second face of an analyzer with the ``speech_to_text`` capability: the transcript itself.
+
+    ``audio`` is a WAV or raw file path of 16 kHz mono s16 PCM, those bytes, or an iterable of byte chunks
+    (``candor.analysis.speech.AudioSource``); the result is a ``candor.analysis.speech.SpeechResult`` with
+    per-word times and confidences. It is personal data: store it with ``store_transcript``, never in an
+    analysis output. Raises ``SpeechModelMissing`` when no model serves ``language``.
+    """
+
+    name: str
+
+    def transcribe(self, audio: Any, language: str) -> Any: ...
+
+
 # --- questions --------------------------------------------------------------------------------------------
 
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from candor.tasks.work import WorkContext
 
 ANALYSE_KIND = "core.analyse"
+MEDIA_INPUTS = frozenset({"audio", "video"})
 
 
 def purpose_for(state: CandorState, plugin: str) -> Purpose:
@@ -41,6 +42,8 @@ def schedule_answer_analysis(state: CandorState, session: Session, answer: Answe
     assert interview is not None
     ids = []
     for plugin, name in sorted(state.analyzers):
+        if state.analyzers[(plugin, name)].needs & MEDIA_INPUTS and answer.media_key is None:
+            continue  # a typed or coded answer has no recording: nothing for audio or video analyzers to read
         item = enqueue(session, ANALYSE_KIND, {"answer_id": answer.id, "plugin": plugin, "analyzer": name},
                        dedupe_key=f"analyse:{answer.id}:{plugin}:{name}",
                        subject=f"candidate:{interview.candidate_id}", purpose=purpose_for(state, plugin).value)

@@ -107,14 +107,18 @@ def test_the_dpia_draft_names_automated_and_biometric_processing(candor_settings
 
     with get_state(app).db.transaction() as session:
         dpia = build(get_state(app), session)["dpia"]
-    assert dpia["sensitive_data"] == ["faces"] and dpia["automated_decision_making"] == ["faces"]
+    # The built-in speech and delivery analyzers evaluate answers too, but process no biometric data.
+    assert dpia["sensitive_data"] == ["faces"]
+    assert dpia["automated_decision_making"] == ["delivery", "faces", "pocketsphinx_stt", "vosk_stt"]
     assert {r["risk"] for r in dpia["risks"]} >= {
         "Biometric (sensitive) data processed",
         "Automated evaluation of candidates",
     }
-    assert dpia["analyzer_limits"] == [
-        {"plugin": "faces", "limits": ["Fails in low light."], "accuracy": {"detection_f1": 0.93}}
-    ]
+    limits = {entry["plugin"]: entry for entry in dpia["analyzer_limits"]}
+    assert limits["faces"] == {"plugin": "faces", "limits": ["Fails in low light."],
+                               "accuracy": {"detection_f1": 0.93}}
+    assert set(limits) == {"delivery", "faces", "pocketsphinx_stt", "vosk_stt"}
+    assert limits["pocketsphinx_stt"]["accuracy"]["wer_en_synthesized"] > 0
     get_state(app).db.dispose()
 
 
