@@ -40,3 +40,7 @@ __all__ = [
     "DeliveryAttempt", "InboundMessage", "OutboxEvent",
     "Application", "Invitation", "SyncCursor",
 ]
+from candor.attendance.models import AttendancePullLock, ProbationRules
+from candor.onboarding.models import AttendanceAccount, Employee
+    "AttendancePullLock", "ProbationRules",
+    "AttendanceAccount", "Employee",
