@@ -41,6 +41,4 @@ __all__ = [
     "Application", "Invitation", "SyncCursor",
 ]
 from candor.attendance.models import AttendancePullLock, ProbationRules
-from candor.onboarding.models import AttendanceAccount, Employee
     "AttendancePullLock", "ProbationRules",
-    "AttendanceAccount", "Employee",

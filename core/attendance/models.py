@@ -2,9 +2,10 @@
 per-day evaluation of each employee's probation attendance.
 
 Owns the tables ``probation_rules``, ``check_ins``, ``attendance_days`` and ``attendance_pull_lock``. A
-check-in names the employee by id only (the person's name and contacts stay in the onboarding record, in the vault);
-it holds the time of the punch because the evaluation needs it, and nothing else about the person (no
-location, address or device). ``(adapter, external_id)`` is unique, so a record pulled twice is stored once.
+check-in names the employee by id only (the person's name and contacts stay in the onboarding record, in the
+vault); it holds the time of the punch because the evaluation needs it, and nothing else about the person
+(no location, address or device). ``(adapter, external_id)`` is unique, so a record pulled twice is stored
+once.
 """
 
 from __future__ import annotations
