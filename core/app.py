@@ -24,6 +24,7 @@ from candor.outbox.delivery import deliver
 from candor.outbox.emit import DELIVER_KIND
 from candor.plugins import PluginError, build_plugin_registry
 from candor.policy import load_policy_set
+from candor.onboarding.messages import work_handlers as onboarding_work_handlers
 from candor.recruiting.work import work_handlers as recruiting_work_handlers
 from candor.state import CandorState, merge_named
 from candor.tasks.celery_app import make_celery
@@ -105,6 +106,7 @@ def _collect_plugin_contributions(app: Flask, state: CandorState) -> None:
     state.work_handlers[ANALYSE_KIND] = lambda context: run_analysis_step(state, context)
     state.work_handlers[DELIVER_KIND] = lambda context: deliver(state, context)
     state.work_handlers.update(recruiting_work_handlers(state))
+    state.work_handlers.update(onboarding_work_handlers(state))
 
     for plugin, analyzers in registry.call_each("candor_register_analyzers"):
         for analyzer in analyzers:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         Analyzer,
         AttendanceAdapter,
         CodeRunner,
+        PayrollCalculator,
         DoctorCheck,
         EhrConnector,
         KeyProvider,
@@ -121,6 +122,16 @@ def candor_register_attendance_adapters(settings: Mapping[str, Any]) -> Sequence
 
     :param settings: this plugin's resolved settings.
     :returns: ``AttendanceAdapter`` objects.
+    """
+
+
+@hookspec
+def candor_register_payroll_calculators(settings: Mapping[str, Any]) -> Sequence[PayrollCalculator]:
+    """Offer calculators of probation pay from a hire's position, pay terms and probation rules.
+
+    :param settings: this plugin's resolved settings.
+    :returns: ``PayrollCalculator`` objects; the first whose ``probation_pay`` returns a result is used, and
+        the result goes to the HR systems in the ``onboarding.started`` event.
     """
 
 

@@ -229,6 +229,18 @@ class AttendanceAdapter(Protocol):
     def pull_check_ins(self, since: str | None) -> Iterator[Mapping[str, Any]]: ...
 
 
+@runtime_checkable
+class PayrollCalculator(Protocol):
+    """Pre-computes probation pay. ``terms`` holds the position, ``base_pay`` (a decimal string or None),
+    ``currency``, the start and probation end dates; ``rules`` the probation rules as data. Returns
+    ``{"monthly": "<decimal>", "currency": "...", "basis": "<how it was computed>"}`` or ``None`` when the
+    calculator does not apply."""
+
+    name: str
+
+    def probation_pay(self, terms: Mapping[str, Any], rules: Mapping[str, Any]) -> Mapping[str, Any] | None: ...
+
+
 @dataclass(frozen=True)
 class Message:
     """A message to one person. ``body`` is already rendered in the recipient's language."""

@@ -10,6 +10,7 @@ from candor.fairness.models import DemographicRecord, InterviewOutcome
 from candor.imports.models import ImportRun
 from candor.interviews.models import Analysis, Answer, Candidate, Interview, InterviewTransition, Question
 from candor.jobs.models import Job
+from candor.onboarding.models import AttendanceAccount, Employee
 from candor.orgs.models import Organization
 from candor.outbox.models import DeliveryAttempt, InboundMessage, OutboxEvent
 from candor.questions.models import CodeRun, InterviewQuestion, QuestionSet
@@ -41,4 +42,5 @@ __all__ = [
     "DeliveryAttempt", "InboundMessage", "OutboxEvent",
     "Application", "Invitation", "SyncCursor",
     "AttendancePullLock", "ProbationRules",
+    "AttendanceAccount", "Employee",
 ]

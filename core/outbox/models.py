@@ -29,6 +29,7 @@ class EventType(StrEnum):
     DECISION_MADE = "decision.made"
     DATA_ERASED = "data.erased"
     CONSENT_WITHDRAWN = "consent.withdrawn"
+    ONBOARDING_STARTED = "onboarding.started"  # the hire and its probation pay
 
 
 #: Events that carry a candidate's results to an HR system and so pass the purpose gate first. Erasure and
