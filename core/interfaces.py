@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import IO, Any, Protocol, runtime_checkable
 
@@ -226,7 +227,18 @@ class AttendanceAdapter(Protocol):
 
     def deactivate(self, account_id: str) -> None: ...
 
-    def pull_check_ins(self, since: str | None) -> Iterator[Mapping[str, Any]]: ...
+    def pull_check_ins(
+        self, since: datetime, until: datetime, account_ids: Sequence[str]
+    ) -> Iterator[Mapping[str, Any]]:
+        """Punches of ``account_ids`` between ``since`` and ``until`` (aware datetimes), each as
+        ``{"external_id", "account_id", "check_type": "on_duty"|"off_duty", "checked_at": epoch ms or ISO 8601
+        with offset, "source", "result"}``; an account the system does not know is yielded as
+        ``{"error": "unknown_user", "account_id": ...}`` so the others go on. Raises when the system is
+        down."""
+        ...
+
+    #: Whether the system takes probation rules itself; when false the platform evaluates them.
+    takes_rules: bool
 
 
 @runtime_checkable

@@ -1,7 +1,7 @@
 """Every core model, imported in one place so that the metadata (and Alembic) sees all tables."""
 
 from candor.analysis.transcripts import Transcript
-from candor.attendance.models import AttendancePullLock, ProbationRules
+from candor.attendance.models import AttendanceDay, AttendancePullLock, CheckIn, ProbationRules
 from candor.audit.models import AuditChainHead, AuditCheckpoint, AuditEntry
 from candor.auth.models import ApiToken, Role, User
 from candor.consent.models import ConsentRecord, GateDecision
@@ -41,6 +41,6 @@ __all__ = [
     "ImportRun",
     "DeliveryAttempt", "InboundMessage", "OutboxEvent",
     "Application", "Invitation", "SyncCursor",
-    "AttendancePullLock", "ProbationRules",
+    "AttendanceDay", "AttendancePullLock", "CheckIn", "ProbationRules",
     "AttendanceAccount", "Employee",
 ]

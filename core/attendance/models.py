@@ -10,10 +10,11 @@ once.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from candor.db import Base, utcnow
@@ -57,6 +58,54 @@ class ProbationRules(Base):
             "absent_threshold_count": self.absent_threshold_count,
             "early_leave_threshold_count": self.early_leave_threshold_count, "penalties": self.penalties,
         }
+
+
+class CheckType(StrEnum):
+    ON_DUTY = "on_duty"
+    OFF_DUTY = "off_duty"
+
+
+class CheckIn(Base):
+    """One punch as the attendance system recorded it, in UTC, with the local work date at the site."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (UniqueConstraint("adapter", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    adapter: Mapped[str] = mapped_column(String(40))
+    external_id: Mapped[str] = mapped_column(String(100))
+    check_type: Mapped[CheckType] = mapped_column(String(10))
+    checked_at: Mapped[datetime]
+    local_date: Mapped[date] = mapped_column(Date, index=True)
+    source: Mapped[str] = mapped_column(String(20), default="")  # USER, APPROVE, webhook...
+    #: What the attendance system itself concluded (``Normal``, ``Late``...), kept for comparison only.
+    result: Mapped[str] = mapped_column(String(20), default="")
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DayStatus(StrEnum):
+    ON_TIME = "on_time"
+    LATE = "late"
+    EARLY_LEAVE = "early_leave"
+    LATE_AND_EARLY_LEAVE = "late_and_early_leave"
+    ABSENT = "absent"
+
+
+class AttendanceDay(Base):
+    """The evaluation of one employee's local work day, recomputed whenever a record for that day arrives."""
+
+    __tablename__ = "attendance_days"
+    __table_args__ = (UniqueConstraint("employee_id", "local_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"), index=True)
+    local_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[DayStatus] = mapped_column(String(30))
+    late_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    early_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    rules_id: Mapped[int] = mapped_column(ForeignKey("probation_rules.id"))
+    evaluated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class AttendancePullLock(Base):

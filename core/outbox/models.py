@@ -30,6 +30,7 @@ class EventType(StrEnum):
     DATA_ERASED = "data.erased"
     CONSENT_WITHDRAWN = "consent.withdrawn"
     ONBOARDING_STARTED = "onboarding.started"  # the hire and its probation pay
+    ATTENDANCE_REPORT = "attendance.report"  # probation attendance counts and flags, no punch times
 
 
 #: Events that carry a candidate's results to an HR system and so pass the purpose gate first. Erasure and

@@ -1,7 +1,7 @@
-"""Attendance: probation rules as data and the pull schedule's lock
+"""Attendance: probation rules as data, check-ins, evaluated days and the pull schedule's lock
 
 Revision ID: 0014_attendance
-Revises: 0012_imports
+Revises: 0013_onboarding
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,8 @@ from alembic import op
 import candor.db.base
 
 revision: str = "0014_attendance"
-down_revision: str | None = "0012_imports"
+# After onboarding: check-ins and evaluated days refer to employees.
+down_revision: str | None = "0013_onboarding"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -44,6 +45,46 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_probation_rules_organization_id"), ["organization_id"], unique=False)
 
     op.create_table(
+        "check_ins",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("employee_id", sa.Integer(), nullable=False),
+        sa.Column("adapter", sa.String(length=40), nullable=False),
+        sa.Column("external_id", sa.String(length=100), nullable=False),
+        sa.Column("check_type", sa.String(length=10), nullable=False),
+        sa.Column("checked_at", candor.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("local_date", sa.Date(), nullable=False),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("result", sa.String(length=20), nullable=False),
+        sa.Column("received_at", candor.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["employee_id"], ["employees.id"], name=op.f("fk_check_ins_employee_id_employees")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_check_ins")),
+        sa.UniqueConstraint("adapter", "external_id", name=op.f("uq_check_ins_adapter")),
+    )
+    with op.batch_alter_table("check_ins", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_check_ins_employee_id"), ["employee_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_check_ins_local_date"), ["local_date"], unique=False)
+
+    op.create_table(
+        "attendance_days",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("employee_id", sa.Integer(), nullable=False),
+        sa.Column("local_date", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(length=30), nullable=False),
+        sa.Column("late_minutes", sa.Integer(), nullable=False),
+        sa.Column("early_minutes", sa.Integer(), nullable=False),
+        sa.Column("rules_id", sa.Integer(), nullable=False),
+        sa.Column("evaluated_at", candor.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["employee_id"], ["employees.id"],
+                                name=op.f("fk_attendance_days_employee_id_employees")),
+        sa.ForeignKeyConstraint(["rules_id"], ["probation_rules.id"],
+                                name=op.f("fk_attendance_days_rules_id_probation_rules")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_attendance_days")),
+        sa.UniqueConstraint("employee_id", "local_date", name=op.f("uq_attendance_days_employee_id")),
+    )
+    with op.batch_alter_table("attendance_days", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_attendance_days_employee_id"), ["employee_id"], unique=False)
+
+    op.create_table(
         "attendance_pull_lock",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("held_until", candor.db.base.UTCDateTime(timezone=True), nullable=True),
@@ -54,6 +95,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("attendance_pull_lock")
+    op.drop_table("attendance_days")
+    op.drop_table("check_ins")
     with op.batch_alter_table("probation_rules", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_probation_rules_organization_id"))
     op.drop_table("probation_rules")
