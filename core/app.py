@@ -14,6 +14,7 @@ from flask import Blueprint, Flask
 
 from candor import audit, http
 from candor.analysis.steps import ANALYSE_KIND, run_analysis_step
+from candor.attendance.pull import PULL_KIND, run_pull
 from candor.auth import access
 from candor.config import Settings, ensure_data_dir, load_settings, secret_key
 from candor.db import Database
@@ -105,6 +106,7 @@ def _collect_plugin_contributions(app: Flask, state: CandorState) -> None:
     state.work_handlers.update(merge_named(offered, "work kind"))
     state.work_handlers[ANALYSE_KIND] = lambda context: run_analysis_step(state, context)
     state.work_handlers[DELIVER_KIND] = lambda context: deliver(state, context)
+    state.work_handlers[PULL_KIND] = lambda context: run_pull(state, context)
     state.work_handlers.update(recruiting_work_handlers(state))
     state.work_handlers.update(onboarding_work_handlers(state))
 

@@ -92,6 +92,13 @@ class Settings(BaseSettings):
         default=1.0, gt=0, description="Outbox retry n waits a random time up to base * 2**(n-1) (full jitter)."
     )
     outbox_backoff_cap_seconds: float = Field(default=600, gt=0, description="Longest wait between retries.")
+    attendance_pull_minutes: float = Field(
+        default=15, gt=0, description="Check-ins are pulled from attendance adapters at most this often."
+    )
+    attendance_late_window_hours: float = Field(
+        default=48, ge=0, description="Each pull asks again for this many hours before the last one, so "
+        "records that reach the attendance system late are counted (duplicates are skipped)."
+    )
 
     session_hours: int = Field(default=8, ge=1, le=24 * 30)
     login_max_age_days: int = 30

@@ -15,6 +15,7 @@ import threading
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
 from flask import Flask
 
+from candor.attendance.pull import pull_if_due
 from candor.audit.signing import checkpoint_if_due
 from candor.retention.engine import run_if_due
 from candor.state import get_state
@@ -39,6 +40,7 @@ def start_worker(app: Flask, *, concurrency: int | None = None, pool: str = "pre
                     sweep(state, stale_after=0 if first else None)
                     checkpoint_if_due(state)  # periodic signed audit checkpoint; a no-op unless one is due
                     run_if_due(state)  # retention purge; cheap unless an hour passed since the last run
+                    pull_if_due(state)  # queues a check-in pull every attendance_pull_minutes
                 first = False
             except Exception as exc:  # the database may be restarting; try again next round
                 log.warning("recovery sweep failed (%s); retrying in %ss", type(exc).__name__,

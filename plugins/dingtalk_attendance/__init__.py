@@ -38,12 +38,18 @@ def candor_declare() -> PluginDeclaration:
     )
 
 
+_clients: dict[tuple[str, str, str], DingTalkClient] = {}
+
+
 @hookimpl
 def candor_register_attendance_adapters(settings: Mapping[str, Any]) -> Sequence[DingTalkAdapter]:
     if not (settings.get("base_url") and settings.get("app_key") and settings.get("app_secret")):
         return []
-    client = DingTalkClient(str(settings["base_url"]), str(settings["app_key"]), str(settings["app_secret"]),
-                            timeout=float(settings.get("timeout_seconds", 10.0)),
-                            rate_limit_wait=float(settings.get("rate_limit_wait_seconds", 1.0)))
+    key = (str(settings["base_url"]), str(settings["app_key"]), str(settings["app_secret"]))
+    client = _clients.get(key)
+    if client is None:  # one client per app credentials, so the token is cached across pulls
+        client = _clients[key] = DingTalkClient(
+            *key, timeout=float(settings.get("timeout_seconds", 10.0)),
+            rate_limit_wait=float(settings.get("rate_limit_wait_seconds", 1.0)))
     return [DingTalkAdapter(client, op_userid=str(settings.get("op_userid", "")),
                             dept_id=str(settings.get("dept_id", "1")))]
