@@ -195,7 +195,7 @@ def _processes_of(uid: int) -> list[int]:
     return found
 
 
-def _sweep(uid: int, patience: float = 3.0) -> None:
+def _sweep(uid: int, patience: float = 10.0) -> None:
     """Make sure nothing of the run survives it: the uid was fresh, so every process it owns is the run's."""
     deadline = time.monotonic() + patience
     while (survivors := _processes_of(uid)) and time.monotonic() < deadline:

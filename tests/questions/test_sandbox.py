@@ -30,6 +30,16 @@ def runner(isolation: str) -> PythonSandbox:
     return PythonSandbox({"isolation": isolation})
 
 
+def gone_soon(seconds: float = 5.0) -> bool:
+    """True once no sandbox process is left; killed processes may take a moment to exit on a busy machine."""
+    deadline = time.monotonic() + seconds
+    while sandbox_processes():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def sandbox_processes() -> list[int]:
     """Processes still running under a sandbox uid anywhere on the machine."""
     found = []
@@ -107,7 +117,7 @@ def test_hostile_code_is_contained_with_its_reason(isolation, name):
     assert result.score == 0
     assert time.monotonic() - started < LIMITS.wall_seconds + 5
     assert not Path("/var/tmp/candor-escape").exists()
-    assert sandbox_processes() == []
+    assert gone_soon(), sandbox_processes()
 
 
 # The outer layers alone: the same attacks with the audit hook switched off must still be contained by the
@@ -124,8 +134,7 @@ def test_without_audit_hook_the_fork_bomb_hits_the_process_limit():
         "Resource temporarily unavailable" in t.message or t.message.startswith("not run")
         for t in result.tests
     ), result.tests
-    time.sleep(0.2)
-    assert sandbox_processes() == []
+    assert gone_soon(), sandbox_processes()
 
 
 @needs_root
