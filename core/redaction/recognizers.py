@@ -72,7 +72,24 @@ class OfflineEmailRecognizer(EmailRecognizer):
         return _offline_tld_extractor()(pattern_text).fqdn != ""
 
 
-class CnResidentIdRecognizer(PatternRecognizer):
+class _PatternRecognizer(PatternRecognizer):
+    """A pattern recognizer declared by class attributes: ``ENTITY``, ``PATTERNS`` and ``CONTEXT``."""
+
+    ENTITY: str
+    PATTERNS: list[Pattern]
+    CONTEXT: list[str]
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entity=self.ENTITY,
+            patterns=self.PATTERNS,
+            context=self.CONTEXT,
+            supported_language=supported_language,
+            name=f"{type(self).__name__}_{supported_language}",
+        )
+
+
+class CnResidentIdRecognizer(_PatternRecognizer):
     """18-character PRC resident identity numbers, checked with ISO 7064 MOD 11-2 and the birth date."""
 
     PATTERNS = [
@@ -84,36 +101,22 @@ class CnResidentIdRecognizer(PatternRecognizer):
     ]
     CONTEXT = ["身份证", "身份证号", "证件", "id", "identity", "resident"]
 
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entity="CN_RESIDENT_ID",
-            patterns=self.PATTERNS,
-            context=self.CONTEXT,
-            supported_language=supported_language,
-            name=f"CnResidentIdRecognizer_{supported_language}",
-        )
+    ENTITY = "CN_RESIDENT_ID"
 
     def validate_result(self, pattern_text: str) -> bool:
         return cn_resident_id_valid(pattern_text)
 
 
-class CnMobileRecognizer(PatternRecognizer):
+class CnMobileRecognizer(_PatternRecognizer):
     """Mainland mobile numbers: 11 digits from 13x to 19x, optionally +86 and grouped 3-4-4."""
 
     PATTERNS = [Pattern("cn mobile", r"(?<![\d+])(?:(?:\+|00)86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)", 0.6)]
     CONTEXT = ["手机", "电话", "联系", "mobile", "phone", "call"]
 
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entity="PHONE_NUMBER",
-            patterns=self.PATTERNS,
-            context=self.CONTEXT,
-            supported_language=supported_language,
-            name=f"CnMobileRecognizer_{supported_language}",
-        )
+    ENTITY = "PHONE_NUMBER"
 
 
-class NanpPhoneRecognizer(PatternRecognizer):
+class NanpPhoneRecognizer(_PatternRecognizer):
     """North American numbers in their written forms, extensions included: (312) 555-0199, 312.555.0199 x12.
 
     phonenumbers (presidio's ``PhoneRecognizer``) rejects numbers in unassigned area codes; a number written
@@ -130,17 +133,10 @@ class NanpPhoneRecognizer(PatternRecognizer):
     ]
     CONTEXT = ["phone", "call", "mobile", "cell", "reach", "电话"]
 
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entity="PHONE_NUMBER",
-            patterns=self.PATTERNS,
-            context=self.CONTEXT,
-            supported_language=supported_language,
-            name=f"NanpPhoneRecognizer_{supported_language}",
-        )
+    ENTITY = "PHONE_NUMBER"
 
 
-class BankCardRecognizer(PatternRecognizer):
+class BankCardRecognizer(_PatternRecognizer):
     """Payment and bank card numbers, 12 (Maestro) to 19 digits (UnionPay), plain or grouped, Luhn-checked."""
 
     PATTERNS = [
@@ -154,14 +150,7 @@ class BankCardRecognizer(PatternRecognizer):
     ]
     CONTEXT = ["card", "visa", "mastercard", "amex", "银行卡", "卡号", "信用卡", "账号"]
 
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entity="BANK_CARD",
-            patterns=self.PATTERNS,
-            context=self.CONTEXT,
-            supported_language=supported_language,
-            name=f"BankCardRecognizer_{supported_language}",
-        )
+    ENTITY = "BANK_CARD"
 
     def validate_result(self, pattern_text: str) -> bool:
         # A resident ID can pass Luhn by chance; it is not a card.
