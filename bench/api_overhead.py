@@ -121,7 +121,8 @@ def main() -> None:
 
         print(f"API request, {backend}, {args.candidates} candidates x {args.rounds} rounds (medians):")
         requests = 0
-        for label, call in (("in process (Flask test client)", in_process), ("over HTTP (waitress, loopback)", over_http)):
+        modes = (("in process (Flask test client)", in_process), ("over HTTP (waitress, loopback)", over_http))
+        for label, call in modes:
             for path in (f"/plugins/bench/sealed/{sealed_ids[0]}", f"/plugins/bench/plain/{plain_ids[0]}"):
                 call(path)  # warm both paths (imports, caches, statements)
             requests += 1
@@ -129,7 +130,8 @@ def main() -> None:
             requests += 2 * len(sealed_ids) * args.rounds
             print(f"  {label}:")
             print(f"    plain table, no audit:          {plain_ms:7.3f} ms/request  ({1000 / plain_ms:6.0f} req/s)")
-            print(f"    plain table + audit entry:      {audited_ms:7.3f} ms/request  (ratio {audited_ms / plain_ms:.2f})")
+            print(f"    plain table + audit entry:      {audited_ms:7.3f} ms/request  "
+                  f"(ratio {audited_ms / plain_ms:.2f})")
             print(f"    encrypted fields + audit entry: {sealed_ms:7.3f} ms/request  ({1000 / sealed_ms:6.0f} req/s)")
             print(f"    ratio encrypted+audited / plain: {sealed_ms / plain_ms:.2f}  (goal <= 1.3)")
         server.close()

@@ -13,8 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "redaction"))
 
-from candor.redaction.redactor import Redactor  # noqa: E402
 from pii_corpus import generate  # noqa: E402
+
+from candor.redaction.redactor import Redactor  # noqa: E402
 
 
 def chars_per_second(redactor: Redactor, records: list, rounds: int = 2) -> float:

@@ -20,12 +20,12 @@ from candor.config import Settings, ensure_data_dir, load_settings, secret_key
 from candor.db import Database
 from candor.interfaces import Analyzer, DoctorCheck
 from candor.logs import configure_logging
+from candor.onboarding.messages import work_handlers as onboarding_work_handlers
 from candor.outbox.checks import check_dead_letters
 from candor.outbox.delivery import deliver
 from candor.outbox.emit import DELIVER_KIND
 from candor.plugins import PluginError, build_plugin_registry
 from candor.policy import load_policy_set
-from candor.onboarding.messages import work_handlers as onboarding_work_handlers
 from candor.recruiting.work import work_handlers as recruiting_work_handlers
 from candor.state import CandorState, merge_named
 from candor.tasks.celery_app import make_celery

@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, make_url, text
 
 POSTGRES_URL = os.environ.get("CANDOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("CANDOR_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
-STAFF_PASSWORD = "correct horse battery staple"
+STAFF_PASSWORD = "correct horse battery staple"  # noqa: S105 - test fixtures only
 
 
 def postgres_available() -> bool:

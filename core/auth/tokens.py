@@ -13,7 +13,7 @@ from candor.auth.models import ApiToken, Role, User
 from candor.auth.permissions import Permission, role_allows
 from candor.db import utcnow
 
-TOKEN_PREFIX = "cnd_"
+TOKEN_PREFIX = "cnd_"  # noqa: S105 - a visible prefix, not a secret
 MAX_DAYS = 366
 
 

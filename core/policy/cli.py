@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 
 import click
+from flask import current_app
+from flask.cli import with_appcontext
+
 from candor.policy.errors import PolicyError
 from candor.policy.merge import MergedPolicy
 from candor.state import get_state
-from flask import current_app
-from flask.cli import with_appcontext
 
 
 @click.group("policies")

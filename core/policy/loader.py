@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
+
 from candor.policy.errors import PolicyError
 from candor.policy.jurisdictions import applies, normalise_location
 from candor.policy.merge import MergedPolicy, merge
 from candor.policy.schema import PolicyPack
-from pydantic import ValidationError
 
 BUILTIN_PACKAGE = "candor_policies"
 

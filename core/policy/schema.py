@@ -11,8 +11,9 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from candor.declarations import KNOWN_CAPABILITIES, NAME_PATTERN, DataCategory, Purpose
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator, model_validator
+
+from candor.declarations import KNOWN_CAPABILITIES, NAME_PATTERN, DataCategory, Purpose
 
 JURISDICTION_PATTERN = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,8})*$")
 

@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 
 import click
+from flask import current_app
+from flask.cli import with_appcontext
+
 from candor.questions.library import LANGUAGES, LibraryError
 from candor.questions.sets import QuestionSetError, propose
 from candor.state import get_state
-from flask import current_app
-from flask.cli import with_appcontext
 
 
 @click.group("questions")

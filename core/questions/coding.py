@@ -12,12 +12,13 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from candor.interfaces import CodeRunner, CodeTest, SandboxLimits
 from candor.interviews.models import Question
 from candor.questions.models import CodeRun, InterviewQuestion
 from candor.questions.sets import QuestionSetError
 from candor.state import CandorState
-from sqlalchemy.orm import Session
 
 MAX_SOURCE_BYTES = 64 * 1024
 

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from candor.db import utcnow
 from candor.interfaces import GeneratedQuestion
 from candor.interviews.models import Question, QuestionKind
@@ -22,8 +25,6 @@ from candor.jobs.models import Job
 from candor.questions.library import LANGUAGES, CompetencyLibrary, load_library
 from candor.questions.models import QuestionSet, SetState
 from candor.state import CandorState
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 
 class QuestionSetError(ValueError):

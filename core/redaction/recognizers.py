@@ -12,7 +12,6 @@ from functools import lru_cache
 from typing import Any
 
 import tldextract
-from candor.redaction.checksums import cn_resident_id_valid, luhn_valid
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import (
     EmailRecognizer,
@@ -21,6 +20,8 @@ from presidio_analyzer.predefined_recognizers import (
     PhoneRecognizer,
     UsSsnRecognizer,
 )
+
+from candor.redaction.checksums import cn_resident_id_valid, luhn_valid
 
 #: Entity types, strongest first: when two findings cover the same text with the same score, the first wins.
 ENTITY_PRIORITY: tuple[str, ...] = (

@@ -12,13 +12,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from candor.plugins import PluginError
-from candor.redaction.engine import build_analyzer
-from candor.redaction.recognizers import ENTITY_PRIORITY, LANGUAGES
 from flask import Flask
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerResult
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
+
+from candor.plugins import PluginError
+from candor.redaction.engine import build_analyzer
+from candor.redaction.recognizers import ENTITY_PRIORITY, LANGUAGES
 
 CHUNK_CHARS = 4000
 DEFAULT_THRESHOLD = 0.4

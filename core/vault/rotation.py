@@ -37,10 +37,7 @@ def rotate(state: CandorState, *, new_key: bool = True, batch_size: int = 500,
         raise ValueError("batch_size must be at least 1.")
     vault = get_vault(state)
     provider = vault.provider
-    if new_key:
-        active = provider.rotate()
-    else:
-        active = next(k.key_id for k in provider.list_keys() if k.state == "active")
+    active = provider.rotate() if new_key else next(k.key_id for k in provider.list_keys() if k.state == "active")
     rewrapped = batches = 0
     last_id = 0
     while True:

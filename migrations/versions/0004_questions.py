@@ -10,9 +10,10 @@ its stable key across versions, when it was retired, where it came from and kind
 
 from collections.abc import Sequence
 
-import candor.db.base
 import sqlalchemy as sa
 from alembic import op
+
+import candor.db.base
 
 revision: str = "0004_questions"
 down_revision: str | None = "0003_audit"

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 import jieba
 import snowballstemmer
+
 from candor.questions.library import CompetencyLibrary
 
 jieba.setLogLevel(logging.WARNING)  # its start-up chatter says nothing an operator needs

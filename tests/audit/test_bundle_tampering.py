@@ -8,6 +8,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from candor.audit.verify import VerificationError, entry_hash, verify_bundle
+
 from .helpers import entry_lines, read_bundle, with_entries, write_bundle
 
 

@@ -308,7 +308,8 @@ def test_withdrawal_page_from_an_email_link(app):
     page = client.get(f"/candidate/withdraw?t={token}")
     assert page.status_code == 200 and "biometric_analysis" in page.get_data(as_text=True)
     assert client.post(f"/candidate/withdraw?t={token}").status_code == 400  # no CSRF token
-    done = client.post(f"/candidate/withdraw?t={token}", data={"csrf_token": csrf_token_from(page.get_data(as_text=True))})
+    form = {"csrf_token": csrf_token_from(page.get_data(as_text=True))}
+    done = client.post(f"/candidate/withdraw?t={token}", data=form)
     assert done.status_code == 200 and "ai_evaluation" in done.get_data(as_text=True)
     from candor.consent.service import granted_purposes
 
@@ -333,7 +334,7 @@ def test_a_plugin_cannot_read_personal_data_past_the_gate(candor_settings):
     give_consent(app.test_client(), token, {"ai_evaluation": True})
     with app.app_context():
         result = run_pipeline(app, interview_id)
-    assert CALLS == [("snoop", result["snoop"].answer_id)]  # it ran...
+    assert [("snoop", result["snoop"].answer_id)] == CALLS  # it ran...
     assert result["snoop"].state == "failed" and result["snoop"].output is None  # ...and got nothing
     assert "plugin:snoop may not query Candidate" in result["snoop"].error
     with get_state(app).db.transaction() as session:

@@ -13,6 +13,7 @@ from candor.app import create_app
 from candor.interviews.models import Answer
 from candor.state import get_state
 from candor.testing import STAFF_PASSWORD, csrf_token_from
+
 from .test_gate import SPOKEN, TranscriptReader, give_consent, make_interview, run_pipeline
 
 NEEDLES = ("Ada Example", "ada@example.com", "maria.g@example.org", "415 555 0142", "Maria Gonzalez",

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from candor.declarations import DataCategory, Purpose
 from candor.policy import PolicyError, RecordKind, RequestKind, load_policy_set
 

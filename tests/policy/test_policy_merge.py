@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from candor.declarations import DataCategory, Purpose
 from candor.policy import PolicyPack, RecordKind, RequestKind, merge
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from candor_plugins.competency_questions import CompetencyQuestions
 
 GENERATOR = CompetencyQuestions({})

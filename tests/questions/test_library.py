@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from candor.questions.library import LibraryError, load_library
 
 ACME = """

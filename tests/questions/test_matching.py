@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from candor.questions.library import load_library
 from candor_plugins.competency_questions import CompetencyQuestions
 from candor_plugins.competency_questions.matching import find, tokens

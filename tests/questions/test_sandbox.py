@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from candor.interfaces import CodeTest, SandboxLimits
 from candor_plugins.python_sandbox import PythonSandbox
 from candor_plugins.python_sandbox.launch import UID_RANGE, namespaces_available

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import select
+
 from candor.interviews.models import Candidate, Interview, Question
 from candor.jobs.models import Job
 from candor.orgs.models import Organization
@@ -21,7 +23,6 @@ from candor.questions.sets import (
     generate_set,
 )
 from candor.state import get_state
-from sqlalchemy import select
 
 JD = (
     "Lead a team of five support agents, keep customer satisfaction high and solve problems on the first "

@@ -7,8 +7,9 @@ person names. Precision is printed per entity type (run with ``-s`` to see the t
 from __future__ import annotations
 
 import pytest
-from candor.redaction.redactor import Redactor
 from pii_corpus import Scores, generate
+
+from candor.redaction.redactor import Redactor
 
 RECORDS_PER_LANGUAGE = 500
 REQUIRED_RECALL = {"email": 0.99, "phone": 0.99, "id": 0.99, "card": 0.99, "person": 0.85}

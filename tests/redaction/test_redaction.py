@@ -9,10 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from presidio_analyzer import Pattern, PatternRecognizer
+
 from candor import PluginDeclaration, Purpose
 from candor.redaction.checksums import cn_resident_id_valid, luhn_valid
 from candor.redaction.redactor import Redactor
-from presidio_analyzer import Pattern, PatternRecognizer
 
 VALID_ID = "11010519491231002X"  # the GB 11643-1999 example: region 110105, born 1949-12-31, check X
 UNIONPAY = "6222021234567890128"  # 19 digits, Luhn-valid
