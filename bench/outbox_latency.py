@@ -39,7 +39,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--interval", type=float, default=0.05)
-    parser.add_argument("--poll", type=float, default=0.2)
+    parser.add_argument("--poll", type=float, default=None, help="broker poll seconds (default: the setting's)")
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
@@ -47,6 +47,10 @@ def main() -> None:
     receiver = Receiver(SECRET).start()
     folder = Path(tempfile.mkdtemp(prefix="candor-outbox-bench-"))
     config = folder / "candor.toml"
+    if args.poll is None:
+        from candor.config import Settings
+
+        args.poll = Settings.model_fields["broker_poll_seconds"].default
     config.write_text(f'broker_poll_seconds = {args.poll}\n[plugin_settings.webhooks]\n'
                       f'url = "{receiver.url}"\nsecrets = "{SECRET}"\nregion = "EU"\n')
     env = {**os.environ, "CANDOR_CONFIG": str(config), "CANDOR_DATA_DIR": str(folder / "data"),

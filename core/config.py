@@ -84,7 +84,10 @@ class Settings(BaseSettings):
     storage_backend: str = Field(default="local", description="Name of the storage backend for media.")
     key_provider: str = Field(default="file", description="Name of the key provider holding the vault's keys.")
     queue_name: str = Field(default="candor", pattern=r"^[A-Za-z0-9_.-]+$")
-    broker_poll_seconds: float = Field(default=0.2, gt=0, description="Embedded broker polling interval.")
+    broker_poll_seconds: float = Field(
+        default=0.05, gt=0,
+        description="Embedded broker polling interval; it hands over about one message a poll (caps throughput).",
+    )
     outbox_max_attempts: int = Field(
         default=8, ge=1, le=100, description="Deliveries of an outbox event tried before it becomes a dead letter."
     )
