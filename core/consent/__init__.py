@@ -7,7 +7,7 @@ gate, and the gate answers and records.
 """
 
 from candor.consent import guard as _guard  # noqa: F401  (installs the plugin data guard)
-from candor.consent.gate import GateRefused, check_gate
+from candor.consent.gate import check_gate
 from candor.consent.service import granted_purposes, record_decisions, withdraw
 
-__all__ = ["GateRefused", "check_gate", "granted_purposes", "record_decisions", "withdraw"]
+__all__ = ["check_gate", "granted_purposes", "record_decisions", "withdraw"]

@@ -64,12 +64,6 @@ class GateAnswer:
         return "; ".join(reason.message for reason in self.reasons) or "allowed"
 
 
-class GateRefused(Exception):
-    def __init__(self, answer: GateAnswer) -> None:
-        super().__init__(answer.summary)
-        self.answer = answer
-
-
 def is_biometric(declaration: PluginDeclaration) -> bool:
     return bool(declaration.capabilities & BIOMETRIC_CAPABILITIES) or (
         DataCategory.BIOMETRIC in declaration.data_categories)
@@ -112,13 +106,6 @@ def check_gate(
         details["interview"] = interview_id
     audit.record(session, "policy.gate", f"candidate:{candidate_id}", purpose=purpose.value,
                  outcome="success" if answer.allowed else "denied", details=details)
-    return answer
-
-
-def require_gate(state: CandorState, session: Session, **kwargs: Any) -> GateAnswer:
-    answer = check_gate(state, session, **kwargs)
-    if not answer.allowed:
-        raise GateRefused(answer)
     return answer
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, event, func, or_, select, update
+from sqlalchemy import and_, event, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -327,8 +327,3 @@ def _jsonable(result: Any) -> dict[str, Any] | None:
     value = result if isinstance(result, dict) else {"value": result}
     json.dumps(value)
     return value
-
-
-def counts_by_state(session: Session) -> dict[str, int]:
-    rows = session.execute(select(WorkItem.state, func.count()).group_by(WorkItem.state)).all()
-    return {str(state): int(count) for state, count in rows}
