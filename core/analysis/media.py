@@ -1,0 +1,195 @@
+"""Reading recorded answers: checking an upload, and decoding it for analyzers.
+
+Owns the one place where containers and codecs are read (PyAV, which bundles FFmpeg). ``probe`` checks an
+upload before it is accepted: a container PyAV can open, an audio stream (and a video stream where the question
+asks for video), codecs it can decode, a duration within limits, counted from packet timestamps because
+MediaRecorder's WebM carries no duration. ``decode_audio`` resamples the whole answer to 16 kHz mono signed
+16-bit PCM, the form the speech engines and the delivery analyzer read. ``VideoSource`` hands analyzers frames
+at the rate they ask for, as RGB arrays with their time in seconds, decoding lazily so memory stays flat.
+
+Errors are ``MediaError`` with a message a candidate can act on; they never quote file contents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+
+SAMPLE_RATE = 16_000
+
+
+class MediaError(ValueError):
+    """The recording cannot be used; the message says what is wrong and what to do (record again)."""
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What ``probe`` found: container, codecs, duration in seconds, and the picture size when there is video."""
+
+    container: str
+    duration: float
+    audio_codec: str | None
+    video_codec: str | None
+    width: int | None = None
+    height: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "container": self.container,
+            "duration_s": round(self.duration, 3),
+            "audio_codec": self.audio_codec,
+            "video_codec": self.video_codec,
+            "width": self.width,
+            "height": self.height,
+        }
+
+
+def _open(path: str | Path) -> av.container.InputContainer:
+    try:
+        return av.open(str(path), mode="r")
+    except (av.FFmpegError, UnicodeDecodeError, ValueError):
+        raise MediaError(
+            "The recording could not be read: it is not a video or audio file we recognise, or it is damaged. "
+            "Record the answer again."
+        ) from None
+
+
+def _seconds(timestamp: int | None, time_base: Fraction | None) -> float | None:
+    if timestamp is None or time_base is None:
+        return None
+    return float(timestamp * time_base)
+
+
+def probe(path: str | Path, *, need_video: bool, max_seconds: float, min_seconds: float = 0.5) -> MediaInfo:
+    """Check a recording by reading every packet and decoding the first frames of each stream.
+
+    Reading packets (without decoding) is fast and finds truncation anywhere in the file; decoding a few frames
+    proves the codec is one we can decode.
+    """
+    with _open(path) as container:
+        audio = next(iter(container.streams.audio), None)
+        video = next(iter(container.streams.video), None)
+        if audio is None:
+            raise MediaError("The recording has no sound. Check that the microphone is allowed and record again.")
+        if need_video and video is None:
+            raise MediaError("The recording has no picture. Check that the camera is allowed and record again.")
+        streams = [s for s in (audio, video) if s is not None]
+        ends: list[float] = []
+        starts: list[float] = []
+        decoded = {s.index: 0 for s in streams}
+        try:
+            for packet in container.demux(streams):
+                if packet.dts is None and packet.pts is None:
+                    continue  # flush packet at the end of a stream
+                stream = packet.stream
+                start = _seconds(packet.pts if packet.pts is not None else packet.dts, stream.time_base)
+                if start is not None:
+                    starts.append(start)
+                    length = _seconds(packet.duration, stream.time_base) or 0.0
+                    ends.append(start + length)
+                if decoded[stream.index] < 3:
+                    decoded[stream.index] += len(packet.decode())
+        except av.FFmpegError:
+            raise MediaError(
+                "The recording is damaged part of the way through (the upload may have been cut). "
+                "Record the answer again."
+            ) from None
+        missing = [s.type for s in streams if decoded[s.index] == 0]
+        if missing:
+            raise MediaError(
+                f"The recording's {' and '.join(missing)} could not be decoded. Record the answer again; if this "
+                "keeps happening, try another browser."
+            )
+        duration = max(ends) - min(starts) if ends else 0.0
+        if duration < min_seconds:
+            raise MediaError("The recording is too short to be an answer. Record the answer again.")
+        if duration > max_seconds + 2.0:  # a little slack: recorders stop a moment after the countdown
+            raise MediaError(
+                f"The recording is {duration:.0f} s long; answers to this question may last {max_seconds:.0f} s. "
+                "Record a shorter answer."
+            )
+        return MediaInfo(
+            container=container.format.name,
+            duration=duration,
+            audio_codec=audio.codec_context.name,
+            video_codec=video.codec_context.name if video is not None else None,
+            width=video.codec_context.width if video is not None else None,
+            height=video.codec_context.height if video is not None else None,
+        )
+
+
+def decode_audio(path: str | Path) -> bytes:
+    """The answer's sound as 16 kHz mono signed 16-bit little-endian PCM."""
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+    pieces: list[bytes] = []
+    with _open(path) as container:
+        stream = next(iter(container.streams.audio), None)
+        if stream is None:
+            raise MediaError("The recording has no sound.")
+        try:
+            for frame in container.decode(stream):
+                for out in resampler.resample(frame):
+                    pieces.append(bytes(out.planes[0])[: out.samples * 2])
+            for out in resampler.resample(None):
+                pieces.append(bytes(out.planes[0])[: out.samples * 2])
+        except av.FFmpegError:
+            raise MediaError("The recording's sound is damaged. Record the answer again.") from None
+    return b"".join(pieces)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One video frame: seconds from the start of the recording and the picture as an HxWx3 uint8 RGB array."""
+
+    t: float
+    rgb: np.ndarray
+
+
+class VideoSource:
+    """The pictures of a recording, for analyzers that ``need`` ``video``.
+
+    ``frames(fps)`` yields frames sampled at about ``fps`` per second (every decoded frame when ``fps`` is 0 or
+    above the recording's rate), decoding as it goes. It may be called more than once.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        with _open(self.path) as container:
+            stream = next(iter(container.streams.video), None)
+            if stream is None:
+                raise MediaError("The recording has no picture.")
+            self.width = int(stream.codec_context.width)
+            self.height = int(stream.codec_context.height)
+
+    @classmethod
+    def from_path(cls, path: str | Path) -> VideoSource:
+        return cls(path)
+
+    def frames(self, fps: float = 0.0) -> Iterator[Frame]:
+        step = 1.0 / fps if fps > 0 else 0.0
+        with _open(self.path) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            origin: float | None = None
+            next_t = 0.0
+            try:
+                for frame in container.decode(stream):
+                    if frame.pts is None:
+                        continue
+                    when = float(frame.pts * stream.time_base)
+                    origin = when if origin is None else origin
+                    t = when - origin
+                    if t + 1e-6 < next_t:
+                        continue
+                    next_t = (next_t + step) if step else t
+                    if step and next_t <= t:  # a gap in the recording: sample again from here
+                        next_t = t + step
+                    yield Frame(t=round(t, 3), rgb=frame.to_ndarray(format="rgb24"))
+            except av.FFmpegError:
+                raise MediaError("The recording's picture is damaged. Record the answer again.") from None
