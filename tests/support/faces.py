@@ -8,6 +8,7 @@ reliably), moved by a few pixels from frame to frame so that no analyzer sees a 
 - ``two_faces_webm``: two faces side by side (a proctoring case);
 - ``no_face_webm``: a moving gradient with noise, no face;
 - ``looking_away_webm``: the face turned to one side (``turned_picture``) during a known interval;
+- ``straight_mouth_webm``: the smiling face with its mouth corners pulled down (for expression cues);
 - ``face_y4m``: the one-face video as a Y4M file for Chromium's ``--use-file-for-fake-video-capture``.
 
 The WebM files are what a browser's MediaRecorder produces: VP8 video and an Opus audio track (a quiet tone),
@@ -94,6 +95,23 @@ def turned_picture(index: int = 0, fps: float = 15.0, degrees: float = 55.0) -> 
     return cv2.remap(picture, source, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
+MOUTH_CORNERS = ((139, 137), (184, 139))  # x, y in the 320x240 crop before the sway
+
+
+def straight_mouth_picture(index: int = 0, fps: float = 15.0, pull: float = 12.0) -> np.ndarray:
+    """The face with the corners of its (smiling) mouth pulled down by ``pull`` pixels: a straight mouth."""
+    import cv2
+
+    picture = face_picture(index, fps)
+    dx, dy = _wobble(index, fps)
+    ys, xs = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
+    shift = np.zeros_like(xs)
+    for x, y in MOUTH_CORNERS:
+        cx, cy = x + 4 - dx, y - dy
+        shift += pull * np.exp(-((xs - cx) ** 2 + (ys - cy) ** 2) / (2 * 9.0**2))
+    return cv2.remap(picture, xs, ys - shift, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
 def face_frames(seconds: float, fps: float = 15.0) -> Iterator[np.ndarray]:
     for index in range(int(round(seconds * fps))):
         yield face_picture(index, fps)
@@ -148,6 +166,10 @@ def two_faces_webm(path: str | Path, seconds: float = 4.0, fps: int = 15) -> Pat
 
 def no_face_webm(path: str | Path, seconds: float = 4.0, fps: int = 15) -> Path:
     return write_webm(path, no_face_picture, seconds, fps)
+
+
+def straight_mouth_webm(path: str | Path, seconds: float = 4.0, fps: int = 15) -> Path:
+    return write_webm(path, straight_mouth_picture, seconds, fps)
 
 
 def looking_away_webm(
