@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from candor.auth import public
 from candor.interviews.links import LinkError, LinkProblem, resolve_link
-from candor.interviews.models import Candidate
 from candor.interviews.page_text import LANGUAGES, TEXT, choose_language
+from candor.jobs.models import Job
 from candor.state import get_state
 
 bp = Blueprint("candidate_page", __name__, template_folder="templates", static_folder="static",
@@ -38,7 +38,7 @@ def _link_state(token: str) -> tuple[str | None, str | None, int]:
         return None, str(exc), 410 if exc.problem == LinkProblem.EXPIRED else 403
     from candor.recruiting.invitations import refusal_before_open
 
-    language = session.scalar(select(Candidate.language).where(Candidate.id == interview.candidate_id))
+    language = session.scalar(select(Job.language).where(Job.id == interview.job_id))  # the questions' language
     early = refusal_before_open(session, interview)
     return language, early, 403 if early else 200
 
