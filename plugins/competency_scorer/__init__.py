@@ -26,8 +26,9 @@ __all__ = ["ACCURACY", "MODEL_ID", "CompetencyScorer", "align_words", "quotes", 
 MODEL_ID = f"competency-scorer-1 (spaCy en_core_web_sm 3.8, jieba, lexicon {lexicon.version()})"
 
 # Measured by bench/scoring_validation.py on the 50 labelled answers of tests/scoring/data (30 en, 20 zh-CN),
-# 2-core machine. Pairwise agreement: share of differently labelled pairs put in the labels' order. The answers,
-# labels and vocabulary come from the same authors, so these are upper bounds (see the limits).
+# 2-core machine (ms_per_answer measured 38-62 with other work running). Pairwise agreement: share of
+# differently labelled pairs put in the labels' order. The answers, labels and vocabulary come from the same
+# authors, so these are upper bounds (see the limits).
 ACCURACY: dict[str, float] = {
     "spearman_en": 0.937,
     "spearman_zh": 0.952,

@@ -55,6 +55,8 @@ SHORT = {"en": 25, "zh": 45}
 #: Relevance below this flags the answer off topic.
 OFF_TOPIC = 0.2
 LOW_ASR_CONFIDENCE = 0.6
+#: Evidence sentences listed per indicator at most (the analyzer's setting may keep fewer).
+MAX_EVIDENCE = 10
 LEVELS = ("no evidence", "claims only", "partial", "solid", "strong")
 NO_MEASURABLE_RESULT = "no measurable result stated"
 
@@ -274,8 +276,8 @@ def _indicators(
         if found:
             shown = best >= 0.6
             met.append({**entry, "strength": "shown" if shown else "claimed", "sentences": len(found)})
-            # The strongest sentences first; at most three per indicator keep the review screen readable.
-            for sentence, strength in sorted(found, key=lambda f: (-f[1], f[0].index))[:3]:
+            # The strongest sentences first; the analyzer keeps its setting's number of them per indicator.
+            for sentence, strength in sorted(found, key=lambda f: (-f[1], f[0].index))[:MAX_EVIDENCE]:
                 evidence.append({
                     "indicator_index": index,
                     "indicator": indicator,
