@@ -28,6 +28,7 @@ USER_NAME_SOURCES = ("email", "employee_number")
 class ScimAdapter:
     name = NAME
     takes_rules = False
+    reads_check_ins = False  # accounts only: the scheduled pull skips it
 
     def __init__(self, client: ScimClient, *, user_name: str = "email", region: str | None = None) -> None:
         if user_name not in USER_NAME_SOURCES:
