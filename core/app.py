@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Flask
 
 from candor import audit, http
+from candor.analysis.pipeline import PREPARE_KIND, TRANSCRIBE_KIND, run_prepare, run_transcribe
 from candor.analysis.steps import ANALYSE_KIND, run_analysis_step
 from candor.attendance.pull import PULL_KIND, run_pull
 from candor.auth import access
@@ -62,6 +63,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, plugins: I
     state = CandorState(settings=settings, db=db, plugins=registry, celery=celery,
                         app_secret=app.config["SECRET_KEY"])
     state.policies = policies
+    state.app = app
     app.extensions["candor"] = state
     celery.flask_app = app  # type: ignore[attr-defined]
     # Every session, per request or per unit of work, knows its app (enqueue and the vault need it).
@@ -83,13 +85,16 @@ def _register_core_blueprints(app: Flask) -> None:
     from candor.dsar.views import bp as dsar
     from candor.fairness.views import bp as fairness
     from candor.health.views import bp as health
+    from candor.interviews.api import bp as interview_api
+    from candor.interviews.page import bp as candidate_page
     from candor.outbox.views import bp as outbox
     from candor.plugin_views import bp as plugins_api
     from candor.records.views import bp as records
     from candor.review.views import bp as review
     from candor_admin import bp as admin
 
-    for blueprint in (health, auth_api, plugins_api, consent, review, records, fairness, dsar, outbox, admin):
+    for blueprint in (health, auth_api, plugins_api, consent, review, records, fairness, dsar, outbox, admin,
+                      candidate_page, interview_api):
         app.register_blueprint(blueprint)
 
 
@@ -105,6 +110,8 @@ def _collect_plugin_contributions(app: Flask, state: CandorState) -> None:
                 raise PluginError(f"Plugin {plugin!r}: the handler for work kind {kind!r} is not callable.")
     state.work_handlers.update(merge_named(offered, "work kind"))
     state.work_handlers[ANALYSE_KIND] = lambda context: run_analysis_step(state, context)
+    state.work_handlers[PREPARE_KIND] = lambda context: run_prepare(state, context)
+    state.work_handlers[TRANSCRIBE_KIND] = lambda context: run_transcribe(state, context)
     state.work_handlers[DELIVER_KIND] = lambda context: deliver(state, context)
     state.work_handlers[PULL_KIND] = lambda context: run_pull(state, context)
     state.work_handlers.update(recruiting_work_handlers(state))

@@ -73,6 +73,20 @@ class Settings(BaseSettings):
         default=1, ge=0, le=5, description="At most this many follow-up questions after each question."
     )
 
+    speech_engines: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='Speech-to-text plugins to try per language, best first, e.g. {"en": ["pocketsphinx_stt"], '
+        '"zh": ["vosk_stt"]}; unnamed languages use pocketsphinx then vosk for English, vosk otherwise.',
+    )
+    answer_max_bytes: int = Field(
+        default=200 * 1024 * 1024, ge=1024,
+        description="Largest recorded answer accepted, in bytes (a 3-minute 640x480 WebM is about 20 MB).",
+    )
+    answer_chunk_bytes: int = Field(
+        default=1024 * 1024, ge=16 * 1024, le=64 * 1024 * 1024,
+        description="Largest piece of an answer sent in one upload request; pieces resume after a drop.",
+    )
+
     worker_concurrency: int = Field(default=2, ge=1, le=64)
     work_lease_seconds: int = Field(
         default=900, ge=1, description="How long a claimed unit of work is protected from other workers."

@@ -26,6 +26,9 @@ from candor.declarations import DeclarationError, PluginDeclaration, validate_de
 ENTRY_POINT_GROUP = "candor.plugins"
 BUILTIN_DISTRIBUTION = "candor"
 HOOK_PREFIX = "candor_"
+#: Built-in plugins that, like third-party ones, load only when named in ``plugins_enable``: those whose
+#: capability some jurisdictions prohibit (``emotion_inference``), so that enabling them is a deliberate act.
+BUILTIN_OFF_BY_DEFAULT = frozenset({"expression_cues"})
 
 
 class PluginError(Exception):
@@ -143,7 +146,8 @@ def build_plugin_registry(settings: Settings, extra_plugins: Iterable[object] = 
         dist_name = dist.name if dist is not None else "unknown"
         version = dist.version if dist is not None else "unknown"
         builtin = dist_name == BUILTIN_DISTRIBUTION
-        enabled = (builtin or name in settings.plugins_enable) and name not in settings.plugins_disable
+        on_by_default = builtin and name not in BUILTIN_OFF_BY_DEFAULT
+        enabled = (on_by_default or name in settings.plugins_enable) and name not in settings.plugins_disable
         if not enabled:
             infos.append(PluginInfo(name, dist_name, version, builtin, False, "entry point"))
             continue

@@ -36,6 +36,8 @@ class CandorState:
     policies: PolicySet = field(default_factory=lambda: PolicySet(()))  # the packs; see candor.policy
     #: Objects a core package builds lazily and keeps for the app's life (e.g. the EHR connectors).
     extras: dict[str, Any] = field(default_factory=dict)
+    #: The Flask app this state belongs to, for work that runs outside a request (the redactor is kept on it).
+    app: Flask | None = field(default=None, repr=False)
 
     @property
     def consent_ip_key(self) -> bytes:

@@ -150,16 +150,39 @@ class AnswerState(StrEnum):
 
 
 class Answer(Base):
+    """One recording (or typed answer) of one asked question. A re-recording is a new row with the next
+    ``attempt``; the latest attempt that is not rejected is the one analysed.
+
+    While it uploads, ``received_bytes`` is how much of ``total_bytes`` the server holds (in encrypted parts,
+    see ``candor.interviews.uploads``), so a page that lost its connection asks and continues from there.
+    """
+
     __tablename__ = "answers"
-    __table_args__ = (UniqueConstraint("interview_id", "question_id", "attempt"),)
+    __table_args__ = (
+        UniqueConstraint("interview_id", "question_id", "attempt"),
+        UniqueConstraint("interview_question_id", "attempt"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id"), index=True)
-    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
+    #: The job's question (absent for follow-ups and personalised questions, which exist only in one interview).
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"))
+    #: The question as this interview asked it (``candor.questions.models.InterviewQuestion``).
+    interview_question_id: Mapped[int | None] = mapped_column(ForeignKey("interview_questions.id"), index=True)
     attempt: Mapped[int] = mapped_column(Integer, default=1)
     state: Mapped[AnswerState] = mapped_column(String(20), default=AnswerState.UPLOADING)
     media_key: Mapped[str | None] = mapped_column(String(200))
     duration_seconds: Mapped[float | None] = mapped_column(Float)
+    mime_type: Mapped[str | None] = mapped_column(String(100))
+    total_bytes: Mapped[int | None] = mapped_column(Integer)
+    received_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    #: What the recorder said it recorded; a decoded duration far shorter means the file was cut.
+    recorded_seconds: Mapped[float | None] = mapped_column(Float)
+    #: Container, codecs and picture size found when the upload was checked (no content).
+    media_info: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: Why the recording was rejected or processing failed, in words for the candidate (no content).
+    error: Mapped[str | None] = mapped_column(Text)
+    uploaded_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     interview: Mapped[Interview] = relationship(back_populates="answers")

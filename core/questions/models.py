@@ -71,6 +71,9 @@ class InterviewQuestion(Base):
     generator: Mapped[str] = mapped_column(String(100), default="")
     library_version: Mapped[str] = mapped_column(String(300), default="")
     answer_seconds: Mapped[int] = mapped_column(Integer, default=120)
+    think_seconds: Mapped[int] = mapped_column(Integer, default=30)
+    #: How many times the candidate may record again after a first recording (``0`` for follow-ups).
+    max_retakes: Mapped[int] = mapped_column(Integer, default=1)
     answered_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

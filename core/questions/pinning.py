@@ -77,6 +77,8 @@ def pin_questions(
             generator=q.generator,
             library_version=question_set.library_version,
             answer_seconds=q.answer_seconds,
+            think_seconds=q.think_seconds,
+            max_retakes=q.max_retakes,
         )
         for position, q in enumerate(current_questions(session, question_set), start=1)
     ]
@@ -152,11 +154,13 @@ def next_question(session: Session, interview_id: int) -> InterviewQuestion | No
 
 
 def answer_given(
-    session: Session, state: CandorState, asked: InterviewQuestion, transcript: str
+    session: Session, state: CandorState, asked: InterviewQuestion, transcript: str,
+    *, plugins: set[str] | None = None,
 ) -> InterviewQuestion | None:
     """Record that ``asked`` was answered and ask the generators for a follow-up; return it if one is added.
 
     At most ``follow_ups_per_question`` follow-ups per original question, whatever the generators return.
+    :param plugins: the generator plugins that may read the transcript (the purpose gate's answer); all when None.
     """
     asked.answered_at = utcnow()
     root = session.get(InterviewQuestion, asked.follow_up_of_id) if asked.follow_up_of_id else asked
@@ -175,6 +179,8 @@ def answer_given(
         "follow_up_rules": [q.reason for q in earlier],
     }
     for plugin, generator in question_generators(state):
+        if plugins is not None and plugin not in plugins:
+            continue
         generated = generator.follow_up(question, transcript, root.language)
         if generated is None:
             continue
@@ -192,6 +198,8 @@ def answer_given(
             generator=plugin,
             library_version=root.library_version,
             answer_seconds=max(root.answer_seconds // 2, 30),
+            think_seconds=min(root.think_seconds, 20),
+            max_retakes=0,  # a follow-up continues a conversation; it is answered once
         )
         session.add(follow_up)
         session.flush()

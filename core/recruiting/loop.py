@@ -13,18 +13,19 @@ hold ids and results only; the outbox delivers them, in order, through the purpo
 from __future__ import annotations
 
 import importlib.util
-from statistics import fmean
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from candor.analysis.steps import ANALYSE_KIND, schedule_answer_analysis
-from candor.interviews.models import Analysis, Answer, Interview
+from candor.analysis.aggregate import aggregate_interview
+from candor.analysis.pipeline import PIPELINE_KINDS, schedule_processing
+from candor.analysis.steps import schedule_answer_analysis
+from candor.interviews.models import Answer, AnswerState, Interview
 from candor.interviews.states import InterviewState
 from candor.jobs.models import Job
 from candor.recruiting.models import Application
-from candor.review.models import AIRecommendation, InterviewRecommendation, ReviewDecision
+from candor.review.models import InterviewRecommendation, ReviewDecision
 from candor.tasks import enqueue
 from candor.tasks.models import WorkItem, WorkState
 
@@ -68,8 +69,12 @@ def submit_interview(state: CandorState, session: Session, interview: Interview,
     interview.move_to(InterviewState.SUBMITTED, actor=actor, reason="all answers uploaded")
     interview.move_to(InterviewState.ANALYSING, actor="system:recruiting", reason="analysis queued")
     steps: list[int] = []
-    for answer in session.scalars(select(Answer).where(Answer.interview_id == interview.id)):
-        steps += schedule_answer_analysis(state, session, answer)
+    for answer in session.scalars(select(Answer).where(Answer.interview_id == interview.id,
+                                                       Answer.state == AnswerState.UPLOADED)):
+        if answer.media_key is not None:
+            schedule_processing(state, session, answer)  # usually queued on arrival already; this is idempotent
+        else:  # a typed or coded answer: only analyzers that read no recording
+            steps += schedule_answer_analysis(state, session, answer)
     _outbox_emit(
         session,
         "interview.completed",
@@ -95,41 +100,33 @@ def analysis_pending(session: Session, interview_id: int) -> bool:
     answer_ids = list(session.scalars(select(Answer.id).where(Answer.interview_id == interview_id)))
     pending = session.scalars(
         select(WorkItem.payload).where(
-            WorkItem.kind == ANALYSE_KIND, WorkItem.state.in_([WorkState.QUEUED, WorkState.RUNNING])
+            WorkItem.kind.in_(PIPELINE_KINDS), WorkItem.state.in_([WorkState.QUEUED, WorkState.RUNNING])
         )
     )
     return any(payload.get("answer_id") in answer_ids for payload in pending)
 
 
 def conclude(state: CandorState, session: Session, interview: Interview) -> dict[str, Any]:
-    """Record the recommendation, move to review and emit ``result.ready``."""
-    outputs = list(
-        session.execute(
-            select(Analysis.analyzer, Analysis.output)
-            .join(Answer, Answer.id == Analysis.answer_id)
-            .where(Answer.interview_id == interview.id, Analysis.state == "done")
-        )
-    )
-    scores = [float(o["score"]) for _a, o in outputs if o and isinstance(o.get("score"), int | float)]
-    said = {str(o["recommendation"]) for _a, o in outputs if o and o.get("recommendation")}
-    recommendation = AIRecommendation.NEEDS_HUMAN_REVIEW
-    if len(said) == 1 and next(iter(said)) in {r.value for r in AIRecommendation}:
-        recommendation = AIRecommendation(next(iter(said)))  # analyzers disagreeing leaves it to a person
-    producers = sorted({a for a, o in outputs if o and o.get("recommendation")}) or ["core"]
+    """Record the AI's recommendation (``candor.analysis.aggregate``), move to review and emit ``result.ready``."""
+    assessment = aggregate_interview(state, session, interview)
+    job = session.get(Job, interview.job_id)
+    language = "zh-CN" if job is not None and job.language.lower().startswith("zh") else "en"
     session.add(
         InterviewRecommendation(
             interview_id=interview.id,
-            recommendation=recommendation,
-            produced_by=",".join(producers)[:100],
-            explanation="" if scores else "No analyzer produced a score.",
-            confidence=None,
+            recommendation=assessment.recommendation,
+            produced_by=assessment.produced_by[:100],
+            explanation=assessment.explanation.get(language) or assessment.explanation.get("en", ""),
+            confidence=assessment.confidence,
         )
     )
     interview.move_to(InterviewState.AWAITING_REVIEW, actor="system:recruiting", reason="analysis finished")
+    recommendation = assessment.recommendation
     status = {"advance": "advance", "reject": "reject"}.get(recommendation.value, "needs_human_review")
     data = {
         **event_data(state, session, interview),
-        "score": round(fmean(scores), 4) if scores else None,
+        "score": assessment.score,
+        "confidence": assessment.confidence,
         "recommendation": recommendation.value,
         "status": status,
         "report_url": report_url(state, interview),

@@ -327,3 +327,35 @@ def _jsonable(result: Any) -> dict[str, Any] | None:
     value = result if isinstance(result, dict) else {"value": result}
     json.dumps(value)
     return value
+
+
+def run_queued(state: CandorState, *, until: Callable[[], bool] | None = None, timeout: float = 600.0,
+               on_run: Callable[[str, str], None] | None = None) -> list[tuple[str, str]]:
+    """Run queued units in this process, oldest first, until none is left (or ``until()`` holds).
+
+    For commands that work without a worker (``candor demo``) and for benchmarks. Units scheduled for later are
+    waited for, not skipped. Returns ``(kind, outcome)`` per unit run.
+    """
+    ran: list[tuple[str, str]] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if until is not None and until():
+            return ran
+        now = utcnow()
+        with state.db.transaction() as session:
+            items = session.execute(
+                select(WorkItem.id, WorkItem.kind, WorkItem.not_before)
+                .where(WorkItem.state == WorkState.QUEUED).order_by(WorkItem.id)
+            ).all()
+        ready = [(item_id, kind) for item_id, kind, not_before in items if not_before is None or not_before <= now]
+        if not items:
+            return ran
+        if not ready:
+            time.sleep(0.1)
+            continue
+        for item_id, kind in ready:
+            outcome = run(state, item_id)
+            ran.append((kind, outcome))
+            if on_run is not None:
+                on_run(kind, outcome)
+    raise TimeoutError(f"queued work did not finish within {timeout:.0f} s")

@@ -42,7 +42,7 @@ PUBLIC = "https://candor.acme.example"
 
 
 class Scorer:
-    """A throwaway analyzer: a fixed score and recommendation for every answer."""
+    """A throwaway scoring analyzer: a fixed, confident score (0..1) for every answer."""
 
     name = "fixed"
     needs = frozenset()
@@ -52,7 +52,7 @@ class Scorer:
         return PluginDeclaration(
             name="fixed_scorer",
             title="Fixed scorer",
-            description="Scores every answer 4.",
+            description="Scores every answer 0.8.",
             capabilities=frozenset({"competency_scoring"}),
             data_categories=frozenset({DataCategory.TRANSCRIPT}),
             purposes=frozenset({Purpose.AI_EVALUATION}),
@@ -63,7 +63,7 @@ class Scorer:
         return [self]
 
     def analyze(self, inputs: Any, settings: Any) -> dict[str, Any]:
-        return {"score": 4, "recommendation": "advance", "model_id": "fixed-1"}
+        return {"score": 0.8, "confidence": 0.9, "model_id": "fixed-1"}
 
 
 @pytest.fixture
@@ -86,6 +86,8 @@ def make_app(candor_settings: dict[str, Any], fake: FakeSuccessFactors, mailbox:
             **candor_settings,
             "public_url": PUBLIC,
             "outbox_backoff_base_seconds": 0.01,
+            # The fixed scorer stands in for the built-in one, which would score the empty transcripts low.
+            "plugins_disable": ["competency_scorer"],
             "plugin_settings": {
                 "smtp_mail": mailbox.settings(),
                 "successfactors": sf_settings(fake, region=region),
@@ -242,7 +244,7 @@ def test_applicant_in_successfactors_ends_with_result_and_decision_written_back(
         ]
         assert max(e.attempts for e in events) >= 2  # the failures really happened
     written = fake.application(9001)
-    assert written["cust_candorScore"] == "4.00" and written["cust_candorRecommendation"] == "advance"
+    assert written["cust_candorScore"] == "0.80" and written["cust_candorRecommendation"] == "advance"
     assert written["cust_candorReportUrl"] == f"{PUBLIC}/admin/interviews/{interview_id}"
     assert written["appStatusSetItemId"] == "201"
 

@@ -61,7 +61,8 @@ class Scorer:
 @pytest.fixture
 def app(candor_settings: dict[str, Any]) -> Iterator[Flask]:
     CALLS.clear()
-    app = create_app(candor_settings, plugins=[Scorer()])
+    # The test scorer stands in for the built-in one.
+    app = create_app({**candor_settings, "plugins_disable": ["competency_scorer"]}, plugins=[Scorer()])
     yield app
     get_state(app).db.dispose()
 
