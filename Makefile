@@ -17,7 +17,7 @@ $(STAMP): setup.cfg pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/candor init
+	CANDOR_PUBLIC_URL=$${CANDOR_PUBLIC_URL:-http://$(HOST):$(PORT)} $(BIN)/candor init --demo
 	$(BIN)/candor run --host $(HOST) --port $(PORT)
 
 test: $(STAMP)

@@ -60,8 +60,9 @@ cli.params[:] = [param for param in cli.params if param.name not in {"app", "env
 
 
 @cli.command("init")
+@click.option("--demo", is_flag=True, help="Also seed a demo organisation, job and interview, and print its link.")
 @with_appcontext
-def init_command() -> None:
+def init_command(demo: bool) -> None:
     """Prepare this installation: data folder, keys, database schema and a first administrator."""
     from candor.auth.models import Role, User
     from candor.db import migrate
@@ -78,6 +79,46 @@ def init_command() -> None:
         _create_user(email, password, Role.ADMIN)
         click.echo(f"First administrator: {email} with password {password}\n"
                    "  (shown once; change it after signing in, or create your own with candor users create-admin)")
+    if demo:
+        from candor.demo import seed_demo
+
+        with state.db.transaction() as session:
+            seeded = seed_demo(state, session)
+        click.echo(f"Demo interview ({seeded.questions} questions), open as the candidate:\n  {seeded.link}\n"
+                   "  (a new link each start; the admin pages show it in the review queue when it is done)")
+
+
+@cli.command("demo")
+@click.option("--questions", default=2, show_default=True, type=click.IntRange(1, 5))
+def demo_command(questions: int) -> None:
+    """Take the demo interview as a synthesized candidate (piper voice, packaged face) and print the report."""
+    from candor.demo.media import DemoMediaMissing
+    from candor.demo.run import take_demo_interview
+
+    state = _state()
+    expected = questions * 7 + 6  # units of work and uploads per answer, and the conclusion: a rough count
+    with click.progressbar(length=expected, label="Demo interview", show_pos=False, width=30) as bar:
+        def step(message: str) -> None:
+            bar.update(1)
+            bar.label = f"Demo interview: {message.strip()[:50]:<50}"
+        try:
+            report = take_demo_interview(state, progress=step, questions=questions)
+        except DemoMediaMissing as exc:
+            raise click.ClickException(str(exc)) from None
+        bar.update(expected)
+    click.echo(f"\nInterview {report.interview_id}: AI recommendation {report.recommendation}"
+               f" (confidence {report.confidence if report.confidence is not None else 'n/a'}); a person decides.")
+    click.echo(f"Why: {report.explanation}")
+    for number, answer in enumerate(report.answers, start=1):
+        label = "follow-up" if answer["follow_up"] else "question"
+        click.echo(f"\n{number}. {label}: {answer['question']}\n   {answer['duration_s']} s; heard: "
+                   f"{answer['transcript'] or '(no transcript)'}")
+        for analysis in answer["analyses"]:
+            extra = f", score {analysis['score']}" if analysis["score"] is not None else ""
+            flags = f", flags {', '.join(analysis['flags'])}" if analysis["flags"] else ""
+            click.echo(f"   - {analysis['analyzer']} {analysis['version']} [{analysis['model'] or '-'}]: "
+                       f"{analysis['state']} in {analysis['seconds']} s{extra}{flags}")
+    click.echo("\nSeconds: " + ", ".join(f"{k} {v}" for k, v in report.seconds.items()))
 
 
 @cli.command("run")
