@@ -159,5 +159,4 @@ def erase(employee_id: int) -> Any:
 
     _staff_employee(employee_id)
     get_state().db.session.rollback()  # the erasure runs its own transactions
-    identity = current_identity()
-    return jsonify(erase_employee(get_state(), employee_id, actor=identity.actor if identity else "staff"))
+    return jsonify(erase_employee(get_state(), employee_id))
