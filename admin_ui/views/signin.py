@@ -1,4 +1,4 @@
-"""Sign-in, sign-out and the staff home page."""
+"""Sign-in, sign-out and the language switch."""
 
 from __future__ import annotations
 
@@ -6,24 +6,27 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy import select
 
 from candor import audit
-from candor.auth import current_identity, public, requires
+from candor.auth import public, requires
 from candor.auth.models import User
 from candor.auth.passwords import hash_password, needs_rehash, verify_password
 from candor.db import utcnow
 from candor.state import get_state
+from candor_admin.blueprint import bp
+from candor_admin.i18n import LANGUAGES, SESSION_KEY
 
-bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates", static_folder="static")
 log = logging.getLogger(__name__)
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only same-site paths: an open redirect after login would help phishing."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc \
+            and "\\" not in target:
         return target
     return url_for("admin.home")
 
@@ -44,33 +47,39 @@ def login() -> Any:
             audit.record(db_session, "auth.sign_in", f"user:{user.id}", purpose="security",
                          actor=f"user:{user.id}")
             db_session.commit()
+            locale = session.get(SESSION_KEY)
             session.clear()  # a new session on sign-in defeats session fixation
+            if locale:
+                session[SESSION_KEY] = locale  # the language chosen on the sign-in page carries over
             login_user(user)
             session.permanent = True
             log.info("staff sign-in user:%s", user.id)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         log.info("failed staff sign-in")
         # Ids only: the e-mail typed stays out of the log; an unknown address is "user:unknown".
         audit.record(db_session, "auth.sign_in", f"user:{user.id}" if user is not None else "user:unknown",
                      purpose="security", outcome="failure", actor="anonymous")
         db_session.commit()
-        error = "The e-mail or password is not right, or the account is disabled."
+        error = _("The e-mail or password is not right, or the account is disabled.")
     return render_template("admin/login.html", error=error), (401 if error else 200)
 
 
 @bp.post("/logout")
 @requires()
 def logout() -> Any:
+    locale = session.get(SESSION_KEY)
     logout_user()
     session.clear()
+    if locale:
+        session[SESSION_KEY] = locale
     return redirect(url_for("admin.login"))
 
 
-@bp.get("/")
-@requires()
-def home() -> Any:
-    identity = current_identity()
-    assert identity is not None
-    state = get_state()
-    user = state.db.session.get(User, identity.user_id)
-    return render_template("admin/home.html", user=user, plugins=state.plugins.enabled())
+@bp.post("/language")
+@public
+def language() -> Any:
+    """Anyone may choose the language of the admin pages, signed in or not (CSRF-checked like every form)."""
+    wanted = request.form.get("locale", "")
+    if wanted in LANGUAGES:
+        session[SESSION_KEY] = wanted
+    return redirect(safe_next(request.form.get("next")), code=303)
