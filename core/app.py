@@ -22,6 +22,7 @@ from candor.db import Database
 from candor.interfaces import Analyzer, DoctorCheck
 from candor.logs import configure_logging
 from candor.onboarding.messages import work_handlers as onboarding_work_handlers
+from candor.onboarding.provisioning import work_handlers as provisioning_work_handlers
 from candor.outbox.checks import check_dead_letters
 from candor.outbox.delivery import deliver
 from candor.outbox.emit import DELIVER_KIND
@@ -80,6 +81,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, plugins: I
 
 
 def _register_core_blueprints(app: Flask) -> None:
+    from candor.attendance.views import bp as attendance_api
     from candor.auth.views import bp as auth_api
     from candor.consent.views import bp as consent
     from candor.dsar.views import bp as dsar
@@ -87,6 +89,7 @@ def _register_core_blueprints(app: Flask) -> None:
     from candor.health.views import bp as health
     from candor.interviews.api import bp as interview_api
     from candor.interviews.page import bp as candidate_page
+    from candor.onboarding.views import bp as onboarding
     from candor.outbox.views import bp as outbox
     from candor.plugin_views import bp as plugins_api
     from candor.records.views import bp as records
@@ -95,6 +98,8 @@ def _register_core_blueprints(app: Flask) -> None:
 
     for blueprint in (health, auth_api, plugins_api, consent, review, records, fairness, dsar, outbox, admin,
                       candidate_page, interview_api):
+        app.register_blueprint(blueprint)
+    for blueprint in (onboarding, attendance_api):
         app.register_blueprint(blueprint)
 
 
@@ -116,6 +121,7 @@ def _collect_plugin_contributions(app: Flask, state: CandorState) -> None:
     state.work_handlers[PULL_KIND] = lambda context: run_pull(state, context)
     state.work_handlers.update(recruiting_work_handlers(state))
     state.work_handlers.update(onboarding_work_handlers(state))
+    state.work_handlers.update(provisioning_work_handlers(state))
 
     for plugin, analyzers in registry.call_each("candor_register_analyzers"):
         for analyzer in analyzers:

@@ -88,6 +88,8 @@ def pull_all(state: CandorState, *, now: datetime | None = None) -> dict[str, di
     """Every adapter; one failing does not stop the others (its error is kept on its cursor, by class)."""
     results: dict[str, dict[str, Any]] = {}
     for plugin, adapter in attendance_adapters(state):
+        if not getattr(adapter, "reads_check_ins", True):
+            continue  # an account-only system (SCIM): its accounts' days would all look absent
         try:
             results[adapter.name] = pull_adapter(state, plugin, adapter, now=now).to_dict()
         except Exception as exc:  # the adapter's system is down or refused; retried next run

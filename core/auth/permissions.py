@@ -33,6 +33,10 @@ class Permission(StrEnum):
     DSAR_MANAGE = "dsar:manage"
     #: The outbox of events to HR systems: list dead letters and retry them (administrators only).
     OUTBOX_MANAGE = "outbox:manage"
+    #: New hires' probation attendance (on time, late, absent, flags) and their probation rules.
+    ATTENDANCE_READ = "attendance:read"
+    #: Change an employee's probation rules (a new version) and end an employment (accounts deactivated).
+    ATTENDANCE_MANAGE = "attendance:manage"
 
 
 _ALL = frozenset(Permission)
@@ -44,7 +48,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.RECRUITER: frozenset({
         Permission.JOBS_READ, Permission.JOBS_WRITE, Permission.CANDIDATES_READ, Permission.CANDIDATES_WRITE,
         Permission.PLUGINS_READ, Permission.INTEGRATION_SYNC, Permission.TOKENS_MANAGE,
-        Permission.DSAR_MANAGE,
+        Permission.DSAR_MANAGE, Permission.ATTENDANCE_READ, Permission.ATTENDANCE_MANAGE,
     }),
     Role.REVIEWER: frozenset({
         Permission.JOBS_READ, Permission.CANDIDATES_READ, Permission.INTERVIEWS_REVIEW, Permission.MEDIA_VIEW,

@@ -28,7 +28,10 @@ class ConsentRecord(Base):
     __tablename__ = "consent_records"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id"), index=True)
+    #: Set instead of ``candidate_id`` for an employee's onboarding consent (the employee is a data subject
+    #: of its own: recruiting consent does not carry over).
+    employee_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"), index=True)
     interview_id: Mapped[int | None] = mapped_column(ForeignKey("interviews.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(40))
     granted: Mapped[bool] = mapped_column(Boolean)

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -40,11 +41,20 @@ def subject_ref(candidate_id: int) -> str:
     return f"candidate:{candidate_id}"
 
 
-def granted_purposes(session: Session, candidate_id: int) -> set[Purpose]:
+def _whose(candidate_id: int | None, employee_id: int | None) -> tuple[Any, str]:
+    """The records' filter and the subject reference, for a candidate or (onboarding) an employee."""
+    if (candidate_id is None) == (employee_id is None):
+        raise ConsentError("Name either the candidate or the employee whose consent this is.")
+    if employee_id is not None:
+        return ConsentRecord.employee_id == employee_id, f"employee:{employee_id}"
+    return ConsentRecord.candidate_id == candidate_id, subject_ref(candidate_id)  # type: ignore[arg-type]
+
+
+def granted_purposes(session: Session, candidate_id: int | None = None, *,
+                     employee_id: int | None = None) -> set[Purpose]:
     """Purposes whose latest decision is a grant that has not been withdrawn."""
-    rows = session.scalars(
-        select(ConsentRecord).where(ConsentRecord.candidate_id == candidate_id).order_by(ConsentRecord.id)
-    ).all()
+    whose, _ = _whose(candidate_id, employee_id)
+    rows = session.scalars(select(ConsentRecord).where(whose).order_by(ConsentRecord.id)).all()
     latest: dict[str, ConsentRecord] = {}
     for row in rows:
         latest[row.purpose] = row
@@ -54,7 +64,8 @@ def granted_purposes(session: Session, candidate_id: int) -> set[Purpose]:
 def record_decisions(
     session: Session,
     *,
-    candidate_id: int,
+    candidate_id: int | None = None,
+    employee_id: int | None = None,
     interview_id: int | None,
     decisions: Mapping[Purpose | str, bool],
     notice_version: str,
@@ -64,6 +75,7 @@ def record_decisions(
     ip_key: bytes,
 ) -> list[ConsentRecord]:
     """Store one record per purpose decided, each in the audit chain."""
+    _, subject = _whose(candidate_id, employee_id)
     allowed = set(offered)
     records = []
     if not decisions:
@@ -78,14 +90,15 @@ def record_decisions(
         if not isinstance(granted, bool):
             raise ConsentError(f"The decision for {purpose} must be true or false.")
         record = ConsentRecord(
-            candidate_id=candidate_id, interview_id=interview_id, purpose=purpose.value, granted=granted,
+            candidate_id=candidate_id, employee_id=employee_id, interview_id=interview_id,
+            purpose=purpose.value, granted=granted,
             notice_version=notice_version, notice_hash=notice_hash, language=evidence.language,
             channel=evidence.channel.value, user_agent=(evidence.user_agent or "")[:200] or None,
             ip_hash=keyed_ip_hash(ip_key, evidence.ip_address),
         )
         session.add(record)
         records.append(record)
-        audit.record(session, "consent.grant" if granted else "consent.refuse", subject_ref(candidate_id),
+        audit.record(session, "consent.grant" if granted else "consent.refuse", subject,
                      purpose=purpose.value, details={"notice": notice_hash[:16], "channel": evidence.channel.value})
     session.flush()
     return records
@@ -102,31 +115,33 @@ class Withdrawal:
 def withdraw(
     session: Session,
     *,
-    candidate_id: int,
+    candidate_id: int | None = None,
+    employee_id: int | None = None,
     purposes: Iterable[Purpose | str] | None,
     channel: ConsentChannel,
 ) -> Withdrawal:
     """Withdraw consent for ``purposes`` (every granted one when None) and stop work done under them."""
-    current = granted_purposes(session, candidate_id)
+    whose, subject = _whose(candidate_id, employee_id)
+    current = granted_purposes(session, candidate_id, employee_id=employee_id)
     chosen = current if purposes is None else {Purpose(p) for p in purposes}
     now = utcnow()
     marked = session.execute(
         update(ConsentRecord)
-        .where(ConsentRecord.candidate_id == candidate_id, ConsentRecord.purpose.in_([p.value for p in chosen]),
+        .where(whose, ConsentRecord.purpose.in_([p.value for p in chosen]),
                ConsentRecord.granted.is_(True), ConsentRecord.withdrawn_at.is_(None))
         .values(withdrawn_at=now, withdrawal_channel=channel.value)
     ).rowcount or 0
     cancelled = session.execute(
         update(WorkItem)
-        .where(WorkItem.subject_ref == subject_ref(candidate_id),
+        .where(WorkItem.subject_ref == subject,
                WorkItem.purpose.in_([p.value for p in chosen]),
                WorkItem.state.in_([WorkState.QUEUED, WorkState.RUNNING]))
         .values(state=WorkState.CANCELLED, finished_at=now, last_error="consent withdrawn")
     ).rowcount or 0
     for purpose in sorted(chosen):
-        audit.record(session, "consent.withdraw", subject_ref(candidate_id), purpose=purpose.value,
+        audit.record(session, "consent.withdraw", subject, purpose=purpose.value,
                      details={"channel": channel.value, "cancelled_work": cancelled})
-    told = _tell_hr_systems(session, candidate_id, chosen) if chosen else []
+    told = _tell_hr_systems(session, candidate_id, chosen) if chosen and candidate_id is not None else []
     return Withdrawal(tuple(sorted(chosen)), int(marked), int(cancelled), tuple(told))
 
 

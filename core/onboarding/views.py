@@ -159,4 +159,5 @@ def erase(employee_id: int) -> Any:
 
     _staff_employee(employee_id)
     get_state().db.session.rollback()  # the erasure runs its own transactions
-    return jsonify(erase_employee(get_state(), employee_id))
+    identity = current_identity()
+    return jsonify(erase_employee(get_state(), employee_id, actor=identity.actor if identity else "staff"))

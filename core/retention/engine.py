@@ -9,6 +9,9 @@ Categories and where they live:
 - ``transcript``: ``Transcript`` rows.
 - ``assessment``: ``Analysis`` rows (scores, explanations), aged from when the analysis finished.
 - ``consent_record``: ``ConsentRecord`` rows; never before the longest minimum (evidence of consent).
+- ``attendance``: ``CheckIn`` rows (new hires' punches), aged from the punch, under the rule for the
+  employee's job location (the organisation's first jurisdiction without a job); held with the employee's
+  candidate, job or organisation. The evaluated days (statuses, no times) stay with the employment record.
 - ``audit_log``: never purged here (the table refuses deletion; PIPL asks three years); reported as retained.
 
 Ages count from when the data was collected or produced, which never keeps anything longer than a rule that
@@ -43,7 +46,7 @@ from candor.retention.models import HoldScope, LegalHold, RetentionLock, Retenti
 if TYPE_CHECKING:
     from candor.state import CandorState
 
-CATEGORIES = ("video", "transcript", "assessment", "consent_record", "audit_log")
+CATEGORIES = ("video", "transcript", "assessment", "consent_record", "attendance", "audit_log")
 LOCK_SECONDS = 15 * 60  # a run that crashed frees the lock after this long
 
 
@@ -204,6 +207,7 @@ def make_plan(state: CandorState, session: Session, *, now: datetime | None = No
             (candidate_id, job_id, org_id),
         )
     _plan_consents(session, rules, consider)
+    _plan_check_ins(session, rules, consider)
     minimum = rules.strictest(
         [loc for (loc,) in session.execute(select(Job.location).distinct())], "audit_log"
     )
@@ -234,6 +238,24 @@ def _plan_consents(session: Session, rules: _Rules, consider: Any) -> None:
         )
 
 
+def _plan_check_ins(session: Session, rules: _Rules, consider: Any) -> None:
+    from candor.attendance.models import CheckIn
+    from candor.onboarding.models import Employee
+    from candor.orgs.models import Organization
+
+    rows = session.execute(
+        select(CheckIn.id, CheckIn.checked_at, Employee.candidate_id, Employee.job_id, Employee.organization_id,
+               Job.location, Organization.jurisdictions)
+        .join(Employee, CheckIn.employee_id == Employee.id)
+        .join(Organization, Employee.organization_id == Organization.id)
+        .outerjoin(Job, Employee.job_id == Job.id)
+    ).all()
+    for row_id, born, candidate_id, job_id, org_id, location, jurisdictions in rows:
+        where = location or (list(jurisdictions or []) or [""])[0]
+        rule = rules.for_location(where, "attendance") if where else Rule(None, None)
+        consider("attendance", row_id, born, rule, (candidate_id, job_id, org_id))
+
+
 # --- running ----------------------------------------------------------------------------------------------
 
 
@@ -260,6 +282,12 @@ def delete_with_dependents(session: Session, table: Table, ids: list[int]) -> in
     return session.execute(delete(table).where(table.c.id.in_(ids))).rowcount or 0
 
 
+def _check_ins_table() -> Table:
+    from candor.attendance.models import CheckIn
+
+    return CheckIn.__table__  # type: ignore[return-value]
+
+
 def purge(state: CandorState, session: Session, plan: Plan) -> dict[str, list[int]]:
     """Purge what ``plan`` lists as due; returns the purged ids per category."""
     purged: dict[str, list[int]] = {}
@@ -276,6 +304,7 @@ def purge(state: CandorState, session: Session, plan: Plan) -> dict[str, list[in
         "transcript": Transcript.__table__,
         "assessment": Analysis.__table__,
         "consent_record": ConsentRecord.__table__,
+        "attendance": _check_ins_table(),
     }
     for category, table in tables.items():
         ids = sorted(plan.categories[category].due)

@@ -30,10 +30,11 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 
 #: What the fake microphone says, over and over (Chromium loops the file). Distinctive words are easy to find
-#: in a transcript; "I", "fixed", "reduced" and "in the end" keep the follow-up rules about a missing personal
+#: in a transcript. "I" and the result words ("result" twice, so that any few seconds hold one; past tenses
+#: like "reduced" often lose their ending in recognition) keep the follow-up rules about a missing personal
 #: action or result quiet, so only an answer short for its time limit gets a follow-up.
-SENTENCE = "In the end I fixed the billing system, reduced the errors by half and improved delivery."
-SPOKEN_WORDS = ("billing", "system", "errors", "half", "delivery", "fixed", "reduced", "improved")
+SENTENCE = "The result: I fixed the billing system and cut the errors by half, a good result for delivery."
+SPOKEN_WORDS = ("result", "billing", "system", "errors", "half", "delivery", "fixed")
 
 
 @dataclass

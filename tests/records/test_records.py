@@ -107,9 +107,11 @@ def test_the_dpia_draft_names_automated_and_biometric_processing(candor_settings
 
     with get_state(app).db.transaction() as session:
         dpia = build(get_state(app), session)["dpia"]
-    # The built-in speech and delivery analyzers evaluate answers too, but process no biometric data.
-    assert dpia["sensitive_data"] == ["faces"]
-    assert dpia["automated_decision_making"] == ["delivery", "faces", "pocketsphinx_stt", "vosk_stt"]
+    # The built-in speech and delivery analyzers evaluate answers too, but process no biometric data; the built-in
+    # video cues do (expression cues too, but they are off unless enabled).
+    assert dpia["sensitive_data"] == ["faces", "video_cues"]
+    assert dpia["automated_decision_making"] == ["competency_scorer", "delivery", "faces", "pocketsphinx_stt",
+                                                 "video_cues", "vosk_stt"]
     assert {r["risk"] for r in dpia["risks"]} >= {
         "Biometric (sensitive) data processed",
         "Automated evaluation of candidates",
@@ -117,7 +119,7 @@ def test_the_dpia_draft_names_automated_and_biometric_processing(candor_settings
     limits = {entry["plugin"]: entry for entry in dpia["analyzer_limits"]}
     assert limits["faces"] == {"plugin": "faces", "limits": ["Fails in low light."],
                                "accuracy": {"detection_f1": 0.93}}
-    assert set(limits) == {"delivery", "faces", "pocketsphinx_stt", "vosk_stt"}
+    assert set(limits) == {"competency_scorer", "delivery", "faces", "pocketsphinx_stt", "video_cues", "vosk_stt"}
     assert limits["pocketsphinx_stt"]["accuracy"]["wer_en_synthesized"] > 0
     get_state(app).db.dispose()
 

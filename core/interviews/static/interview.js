@@ -626,6 +626,16 @@
 
       const again = $("record-again");
       if (rejected) {
+        await refresh();
+        const now = interview.questions.find((q) => q.id === question.id);
+        if (now && answered(now)) {
+          // Refused as a retake (none left): the earlier answer stands and the interview goes on.
+          $("upload-status").textContent = rejected;
+          $("question-next").hidden = false;
+          await clicked($("question-next"));
+          $("upload-panel").hidden = true;
+          return;
+        }
         $("upload-status").textContent = fmt(T.upload_rejected, { message: rejected });
         again.textContent = T.record_again_rejected;
         again.hidden = false;
