@@ -55,7 +55,7 @@ def can(permission: Permission | str) -> bool:
     return identity is not None and identity.can(permission)
 
 
-@bp.app_context_processor
+@bp.context_processor
 def _admin_context() -> dict[str, Any]:
     identity = current_identity()
     items = [item for item in NAVIGATION
