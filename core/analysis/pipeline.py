@@ -191,6 +191,7 @@ def run_transcribe(state: CandorState, context: WorkContext) -> dict[str, Any]:
 
     # 3. Records, transcript, follow-up and the next steps, written with the unit's completion.
     session = context.session
+    state.db.lock_for_write(session)
     answer = session.get(Answer, answer_id)
     if answer is None:
         return {"outcome": "answer_gone"}

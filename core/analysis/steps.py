@@ -112,6 +112,7 @@ def run_analysis_step(state: CandorState, context: WorkContext) -> dict[str, Any
 
     # 3. The record, written with the unit's completion.
     session = context.session
+    state.db.lock_for_write(session)
     answer = session.get(Answer, payload["answer_id"])
     if answer is None:
         return {"outcome": "answer_gone"}

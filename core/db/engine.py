@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import SAWarning
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 
@@ -39,6 +41,20 @@ class Database:
                 yield session
         finally:
             session.close()
+
+    def lock_for_write(self, session: Session) -> None:
+        """On SQLite, begin ``session``'s transaction with the write lock, before it reads anything.
+
+        Call it first thing in a transaction that reads and then writes while other processes write too (a
+        request changing data, the last step of a unit of work): the transaction then waits for its turn instead
+        of failing with "database is locked" when another process commits between its first read and its first
+        write. Other databases need nothing: their transactions upgrade. Does nothing once the session is in use.
+        """
+        if not self.is_sqlite:
+            return
+        with warnings.catch_warnings():  # a session already reading warns that the options come too late
+            warnings.simplefilter("ignore", SAWarning)
+            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
     def remove_session(self, _exc: BaseException | None = None) -> None:
         self.session.remove()

@@ -86,7 +86,7 @@ def _consent(state: CandorState, session: Any, interview: Interview) -> None:
 def _upload(state: CandorState, interview_id: int, asked_id: int, path: Path, seconds: float) -> str:
     data = path.read_bytes()
     chunk = state.settings.answer_chunk_bytes
-    with state.db.transaction() as session:
+    with state.db.transaction(immediate=True) as session:
         interview = session.get(Interview, interview_id)
         asked = session.get(InterviewQuestion, asked_id)
         answer = start_answer(state, session, interview, asked, mime_type="video/webm;codecs=vp8,opus",
@@ -94,7 +94,7 @@ def _upload(state: CandorState, interview_id: int, asked_id: int, path: Path, se
         answer_id = answer.id
     for first in range(0, len(data), chunk):
         piece = data[first : first + chunk]
-        with state.db.transaction() as session:
+        with state.db.transaction(immediate=True) as session:
             answer = session.get(Answer, answer_id)
             last = receive_chunk(state, session, answer, ChunkRange(first, first + len(piece) - 1, len(data)), piece)
             if last:
@@ -117,7 +117,7 @@ def take_demo_interview(state: CandorState, *, progress: Callable[[str], None] =
                         questions: int = 2) -> DemoReport:
     """Seed (or reuse) the demo, take its interview as a synthesized candidate, and report the outcome."""
     timings: dict[str, float] = {}
-    with state.db.transaction() as session:
+    with state.db.transaction(immediate=True) as session:
         demo = seed_demo(state, session, questions=questions)
         interview = session.get(Interview, demo.interview_id)
         _consent(state, session, interview)
@@ -147,7 +147,7 @@ def take_demo_interview(state: CandorState, *, progress: Callable[[str], None] =
         workdir.rmdir()
     from candor.recruiting.loop import submit_interview
 
-    with state.db.transaction() as session:
+    with state.db.transaction(immediate=True) as session:
         submit_interview(state, session, session.get(Interview, demo.interview_id), actor="candidate")
     progress("interview submitted")
     started = time.perf_counter()
