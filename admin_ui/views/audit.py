@@ -27,6 +27,7 @@ from candor.consent.models import ConsentRecord, GateDecision
 from candor.state import get_state
 from candor_admin.blueprint import bp
 from candor_admin.paging import paginate
+from candor_admin.writes import writing_session
 
 MAX_BUNDLE_BYTES = 512 * 1024 * 1024
 
@@ -75,7 +76,7 @@ def audit_verify() -> Any:
     """Recompute the live chain now (a POST: it reads the whole log, so a link or a crawler must not start it)."""
     state = get_state()
     report = verify_database(state)
-    session = state.db.session
+    session = writing_session()
     audit.record(session, "audit.verify_chain", "audit:chain", purpose="audit",
                  outcome="success" if report.ok else "failure", details={"head_seq": report.head_seq})
     session.commit()

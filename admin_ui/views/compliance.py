@@ -27,6 +27,7 @@ from candor.retention.holds import hold_dict, list_holds
 from candor.state import get_state
 from candor_admin.blueprint import bp
 from candor_admin.paging import paginate
+from candor_admin.writes import writing_session
 
 
 @bp.get("/dsar")
@@ -66,7 +67,7 @@ def retention() -> Any:
 @bp.get("/bias")
 @requires(Permission.AUDIT_READ)
 def bias() -> Any:
-    session = get_state().db.session
+    session = writing_session()
     jobs = list(session.execute(select(Job.id, Job.title).order_by(Job.id.desc()).limit(500)).all())
     raw = request.args.get("job", "")
     report, sections, error = None, [], None

@@ -31,6 +31,7 @@ from candor.state import get_state
 from candor.vault.fields import lookup
 from candor_admin.blueprint import bp, can
 from candor_admin.paging import paginate
+from candor_admin.writes import writing_session
 
 #: Blind-indexed fields staff may search by exact value (the vault cannot search inside ciphertext).
 SEARCH_FIELDS = {"email": "email", "phone": "phone", "external_ref": "external_ref"}
@@ -62,7 +63,7 @@ def _with_candidates(rows: list[Any]) -> list[dict[str, Any]]:
 @bp.get("/interviews")
 @requires(Permission.CANDIDATES_READ)
 def interviews() -> Any:
-    session = get_state().db.session
+    session = writing_session()
     query = _rows_query()
     state_filter = request.args.get("state", "")
     if state_filter:
@@ -85,7 +86,7 @@ def interviews() -> Any:
 @requires(Permission.CANDIDATES_READ)
 def interview_search() -> Any:
     """Exact search through the blind index. A POST, so the searched value never sits in a URL or a log."""
-    session = get_state().db.session
+    session = writing_session()
     field = request.form.get("field", "email")
     value = (request.form.get("value") or "").strip()
     if field not in SEARCH_FIELDS or not value:
@@ -165,7 +166,7 @@ def _answers(session: Any, view: dict[str, Any]) -> list[dict[str, Any]]:
 @requires(Permission.CANDIDATES_READ)
 def interview(interview_id: int) -> Any:
     state = get_state()
-    session = state.db.session
+    session = writing_session()
     found = session.get(Interview, interview_id)
     if found is None:
         abort(404, _("There is no interview %(id)s.", id=interview_id))
@@ -191,7 +192,7 @@ def interview(interview_id: int) -> Any:
 
 
 def _review_target(interview_id: int) -> tuple[Any, Interview, Job]:
-    session = get_state().db.session
+    session = writing_session()
     found = session.get(Interview, interview_id)
     if found is None:
         abort(404, _("There is no interview %(id)s.", id=interview_id))

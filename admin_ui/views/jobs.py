@@ -29,6 +29,7 @@ from candor.questions.sets import (
 from candor.state import get_state
 from candor_admin.blueprint import bp
 from candor_admin.paging import paginate
+from candor_admin.writes import writing_session
 
 MAX_ANSWER_SECONDS = 1800
 
@@ -76,7 +77,7 @@ def _back(job_id: int) -> Any:
 @requires(Permission.JOBS_WRITE)
 def job_generate(job_id: int) -> Any:
     state = get_state()
-    session = state.db.session
+    session = writing_session()
     found = _job(job_id)
     try:
         made = generate_set(session, state, found, actor=_actor())
@@ -94,7 +95,7 @@ def job_generate(job_id: int) -> Any:
 @bp.post("/jobs/<int:job_id>/questions/<int:question_id>")
 @requires(Permission.JOBS_WRITE)
 def job_question_edit(job_id: int, question_id: int) -> Any:
-    session = get_state().db.session
+    session = writing_session()
     found = _job(job_id)
     question = session.get(Question, question_id)
     if question is None or question.job_id != found.id:
@@ -128,7 +129,7 @@ def job_question_edit(job_id: int, question_id: int) -> Any:
 @bp.post("/jobs/<int:job_id>/sets/<int:set_id>/approve")
 @requires(Permission.JOBS_WRITE)
 def job_set_approve(job_id: int, set_id: int) -> Any:
-    session = get_state().db.session
+    session = writing_session()
     found = _job(job_id)
     question_set = session.get(QuestionSet, set_id)
     if question_set is None or question_set.job_id != found.id:

@@ -23,6 +23,7 @@ from candor.state import get_state
 from candor_admin.blueprint import bp
 from candor_admin.paging import paginate
 from candor_admin.views.plugins import settings_shown
+from candor_admin.writes import writing_session
 
 
 def _identity() -> Identity:
@@ -42,7 +43,7 @@ def users() -> Any:
 @bp.post("/users")
 @requires(Permission.USERS_MANAGE)
 def user_create() -> Any:
-    session = get_state().db.session
+    session = writing_session()
     form = request.form
     try:
         email = validate_email(form.get("email", ""), check_deliverability=False).normalized.lower()
@@ -74,7 +75,7 @@ def user_create() -> Any:
 @bp.post("/users/<int:user_id>")
 @requires(Permission.USERS_MANAGE)
 def user_change(user_id: int) -> Any:
-    session = get_state().db.session
+    session = writing_session()
     user = session.get(User, user_id)
     if user is None:
         abort(404, _("There is no user %(id)s.", id=user_id))
@@ -125,7 +126,7 @@ def tokens() -> Any:
 @requires(Permission.TOKENS_MANAGE)
 def token_create() -> Any:
     identity = _identity()
-    session = get_state().db.session
+    session = writing_session()
     user = session.get(User, identity.user_id)
     assert user is not None
     raw_days = request.form.get("days", "90")
@@ -149,7 +150,7 @@ def token_create() -> Any:
 @requires(Permission.TOKENS_MANAGE)
 def token_revoke(token_id: int) -> Any:
     identity = _identity()
-    session = get_state().db.session
+    session = writing_session()
     token = session.get(ApiToken, token_id)
     if token is None or (token.user_id != identity.user_id and not identity.can(Permission.USERS_MANAGE)):
         abort(404, _("There is no token %(id)s of yours.", id=token_id))

