@@ -46,8 +46,14 @@ def assert_every_answer_analysed_once(state: Any, accepted: Mapping[int, Sequenc
     with state.db.transaction() as session:
         answers = {a.id: a for a in session.scalars(select(Answer).where(Answer.id.in_(answer_ids)))}
         assert sorted(answers) == answer_ids, "an accepted answer is missing from the database"
-        lost = [a.id for a in answers.values() if a.state != AnswerState.ANALYSED]
-        assert not lost, f"answers not analysed: {lost}"
+        lost = {a.id: str(a.state) for a in answers.values() if a.state != AnswerState.ANALYSED}
+        if lost:
+            units = [(kind, str(st), attempts, error) for kind, st, attempts, error, payload in session.execute(
+                select(WorkItem.kind, WorkItem.state, WorkItem.attempts, WorkItem.last_error, WorkItem.payload))
+                if payload.get("answer_id") in lost]
+            found = session.execute(select(Analysis.answer_id, Analysis.analyzer, Analysis.state, Analysis.error)
+                                    .where(Analysis.answer_id.in_(list(lost)))).all()
+            raise AssertionError(f"answers not analysed: {lost}; their units {units}; analyses {found}")
         # No answer of these interviews other than the accepted ones was analysed (a retried upload made none).
         extra = session.scalars(select(Answer.id).where(Answer.interview_id.in_(list(accepted)),
                                                         Answer.state == AnswerState.ANALYSED,

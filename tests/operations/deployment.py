@@ -216,11 +216,10 @@ class PrivatePostgres:
         except Exception:
             return False
 
-    def stop(self, sig: int = signal.SIGINT) -> None:
-        """SIGINT is PostgreSQL's fast shutdown: sessions are cut, as in a restart by the operator."""
+    def stop(self) -> None:
+        """A fast shutdown: sessions are cut, as in a restart by the operator."""
         if self.process is not None and self.process.alive():
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.process.pid, sig)
+            self._run(["pg_ctl", "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop"])
             self.process.popen.wait(timeout=60)  # type: ignore[union-attr]
 
     def restart(self, down_seconds: float = 0.0) -> None:
@@ -229,8 +228,12 @@ class PrivatePostgres:
         self.start()
 
     def destroy(self) -> None:
-        self.stop(signal.SIGKILL if self.process is not None and self.process.alive() else signal.SIGINT)
-        shutil.rmtree(self.folder, ignore_errors=True)
+        try:
+            self.stop()
+        finally:
+            if self.process is not None:
+                self.process.kill(signal.SIGKILL)
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class Deployment:
