@@ -71,15 +71,6 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, plugins: I
     db.session_factory.configure(info={"candor.state": state})
     app.teardown_appcontext(db.remove_session)
 
-    @app.before_request
-    def _write_requests_take_turns() -> None:
-        # A request that changes data reads first (who is asking, what exists) and writes after; on SQLite it takes
-        # the single write lock up front, so a worker committing meanwhile makes it wait rather than fail.
-        from flask import request
-
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
-            db.lock_for_write(db.session())
-
     http.init_app(app)
     access.init_app(app)
     audit.init_app(app)  # after access: the acting context comes from the identity

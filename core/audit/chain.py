@@ -46,6 +46,7 @@ MAX_DETAILS_BYTES = 2000
 
 _PENDING = "candor.audit.pending"
 _APPENDED = "candor.audit.appended"  # appended in the open transaction, not yet committed
+_WROTE = "candor.audit.wrote"  # the open transaction changed rows (reads alone are appended on their own)
 _SEEN = "candor.audit.seen"
 _SQLITE_TRY_MS = 250
 _SQLITE_WAIT_MS = 30000  # the engine's usual busy timeout (candor.db.engine)
@@ -239,10 +240,42 @@ def _append_later(engine: Any, entries: list[PendingEntry]) -> None:
         log.error("could not append %d audit entries: %s", len(entries), type(exc).__name__)
 
 
+@event.listens_for(Session, "after_flush")
+def _note_flushed_writes(session: Session, _context: Any) -> None:
+    if session.new or session.dirty or session.deleted:  # still the flushed objects during after_flush
+        session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement_writes(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
 @event.listens_for(Session, "before_commit")
 def _append_before_commit(session: Session) -> None:
-    if session.info.get(_PENDING) or session.new or session.dirty or session.deleted:
-        append_pending(session)
+    if not (session.info.get(_PENDING) or session.new or session.dirty or session.deleted):
+        return
+    session.flush()
+    if not session.info.get(_WROTE) and _is_sqlite(session) and not _holds_write_lock(session):
+        # Only reads to record. On SQLite this transaction's read snapshot cannot become a write once another
+        # process has committed since it began ("database is locked" at once), and the reads happened whatever
+        # becomes of it: the entries go in a transaction of their own.
+        pending: list[PendingEntry] = session.info.pop(_PENDING, None) or []
+        if pending:
+            append_independently(session, pending)
+        return
+    append_pending(session)
+
+
+def _holds_write_lock(session: Session) -> bool:
+    """Whether the transaction began with the write lock (``candor.db.Database.lock_for_write``)."""
+    return session.connection().get_execution_options().get("sqlite_begin") in ("IMMEDIATE", "EXCLUSIVE")
+
+
+def _is_sqlite(session: Session) -> bool:
+    bind = session.get_bind()
+    return bind.dialect.name == "sqlite"
 
 
 @event.listens_for(Session, "after_commit")
@@ -255,6 +288,7 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
     if transaction.parent is not None:
         return
     session.info.pop(_SEEN, None)
+    session.info.pop(_WROTE, None)
     # Whatever was appended in a transaction that did not commit is gone with it; durable entries come back.
     pending: list[PendingEntry] = session.info.pop(_APPENDED, None) or []
     pending += session.info.pop(_PENDING, None) or []

@@ -68,6 +68,8 @@ def notice() -> Any:
 @bp.post("/api/v1/candidate/consent")
 @public
 def consent() -> Any:
+    # Reads, then writes while workers commit: on SQLite hold the write lock from the start.
+    get_state().db.lock_for_write(get_state().db.session())
     interview = _candidate_interview()
     body = json_body(request, required={"notice_hash": str, "language": str, "decisions": dict},
                      optional={"alternative_process": bool})

@@ -41,6 +41,14 @@ bp = Blueprint("interview_api", __name__)
 RECORDED_KINDS = {"behavioural", "follow_up", "case", "practice"}
 
 
+def _writing() -> Interview:
+    """The candidate's interview, in a request transaction that holds SQLite's write lock from the start: these
+    requests read, then write, while workers commit (see ``candor.db.Database.lock_for_write``)."""
+    state = get_state()
+    state.db.lock_for_write(state.db.session())
+    return _candidate_interview()
+
+
 def _error(error: UploadError) -> Any:
     body: dict[str, Any] = {"error": "upload_refused", "message": str(error)}
     if error.answer is not None:
@@ -139,7 +147,7 @@ def _answer(interview: Interview, answer_id: int) -> Answer:
 @bp.post("/api/v1/candidate/questions/<int:question_id>/answers")
 @public
 def create_answer(question_id: int) -> Any:
-    interview = _candidate_interview()
+    interview = _writing()
     session = get_state().db.session
     if session.scalar(select(ConsentRecord.id).where(ConsentRecord.interview_id == interview.id).limit(1)) is None:
         abort(409, "Read the notice and make your choices before answering.")
@@ -171,7 +179,7 @@ def show_answer(answer_id: int) -> Any:
 @bp.put("/api/v1/candidate/answers/<int:answer_id>/content")
 @public
 def upload(answer_id: int) -> Any:
-    interview = _candidate_interview()
+    interview = _writing()
     state = get_state()
     session = state.db.session
     answer = _answer(interview, answer_id)
@@ -200,7 +208,7 @@ def upload(answer_id: int) -> Any:
 def complete() -> Any:
     from candor.recruiting.loop import submit_interview
 
-    interview = _candidate_interview()
+    interview = _writing()
     state = get_state()
     session = state.db.session
     if interview.state != InterviewState.IN_PROGRESS:
