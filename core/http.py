@@ -12,8 +12,11 @@ from typing import Any
 
 from flask import Flask, Request, abort, g, jsonify, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 log = logging.getLogger("candor.http")
+#: The largest primary key of the core's tables (PostgreSQL ``integer``).
+MAX_ROW_ID = 2**31 - 1
 
 
 def json_body(
@@ -38,7 +41,18 @@ def json_body(
     return data
 
 
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in routes: an id no database row can have (beyond a 32-bit key) is simply not found (404),
+    where the database driver would fail on it (SQLite's OverflowError, PostgreSQL's integer out of range)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's argument name
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = RowIdConverter  # before any blueprint adds its rules
+
     @app.before_request
     def _request_id() -> None:
         g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
