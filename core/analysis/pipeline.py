@@ -36,6 +36,7 @@ from candor.db import utcnow
 from candor.declarations import Purpose
 from candor.interfaces import SpeechToText
 from candor.interviews.models import Answer, AnswerState, Interview
+from candor.interviews.states import InterviewState
 from candor.jobs.models import Job
 from candor.questions.models import InterviewQuestion
 from candor.tasks import enqueue
@@ -251,6 +252,9 @@ def finish_if_done(session: Session, answer: Answer, *, exclude: int | None = No
     from candor.tasks.models import WorkItem, WorkState
 
     keys = [f"prepare:{answer.id}", f"transcribe:{answer.id}"]
+    # Two steps finishing at once on two workers would each see the other still running and neither would mark
+    # the answer: the answer's row lock makes the second wait for the first's commit, then see it done.
+    session.execute(select(Answer.id).where(Answer.id == answer.id).with_for_update())
     pending = session.scalars(
         select(WorkItem.id).where(
             WorkItem.state.in_([WorkState.QUEUED, WorkState.RUNNING]),
@@ -261,4 +265,22 @@ def finish_if_done(session: Session, answer: Answer, *, exclude: int | None = No
         return False
     if answer.state == AnswerState.PROCESSING:
         answer.state = AnswerState.ANALYSED
+    _conclude_when_last(session, answer, exclude)
     return True
+
+
+def _conclude_when_last(session: Session, answer: Answer, exclude: int | None) -> None:
+    """The last step of a submitted interview queues its conclusion now rather than at the next poll."""
+    from candor.recruiting.loop import queue_conclusion
+    from candor.tasks.models import WorkItem, WorkState
+
+    interview = session.get(Interview, answer.interview_id)
+    if interview is None or interview.state != InterviewState.ANALYSING:
+        return
+    answer_ids = set(session.scalars(select(Answer.id).where(Answer.interview_id == interview.id)))
+    running = session.execute(
+        select(WorkItem.id, WorkItem.payload).where(WorkItem.kind.in_(PIPELINE_KINDS),
+                                                    WorkItem.state.in_([WorkState.QUEUED, WorkState.RUNNING]))
+    ).all()
+    if not any(item != exclude and payload.get("answer_id") in answer_ids for item, payload in running):
+        queue_conclusion(session, interview)

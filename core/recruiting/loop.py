@@ -81,11 +81,11 @@ def submit_interview(state: CandorState, session: Session, interview: Interview,
         f"candidate:{interview.candidate_id}",
         event_data(state, session, interview),
     )
-    _queue_conclusion(session, interview)
+    queue_conclusion(session, interview)
     return steps
 
 
-def _queue_conclusion(session: Session, interview: Interview, *, delay: float = 0.0) -> None:
+def queue_conclusion(session: Session, interview: Interview, *, delay: float = 0.0) -> None:
     enqueue(
         session,
         CONCLUDE_KIND,
@@ -138,11 +138,13 @@ def conclude(state: CandorState, session: Session, interview: Interview) -> dict
 def run_conclusion(state: CandorState, context: WorkContext) -> dict[str, Any]:
     """Work handler ``core.conclude_interview``: conclude once analysis is over, else look again later."""
     session = context.session
-    interview = session.get(Interview, context.payload["interview_id"])
+    # Two conclusion units may run at once (the poll and the last step's); the row lock makes one wait and then
+    # find the interview concluded.
+    interview = session.get(Interview, context.payload["interview_id"], with_for_update=True)
     if interview is None or interview.state != InterviewState.ANALYSING:
         return {"outcome": "nothing_to_do"}
     if analysis_pending(session, interview.id):
-        _queue_conclusion(session, interview, delay=CONCLUDE_POLL_SECONDS)
+        queue_conclusion(session, interview, delay=CONCLUDE_POLL_SECONDS)
         return {"outcome": "waiting"}
     return conclude(state, session, interview)
 
