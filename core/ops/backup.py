@@ -286,6 +286,7 @@ def restore(state: CandorState, folder: Path, *, keys_from: Path | None = None) 
         if result.returncode != 0:
             raise BackupError(f"pg_restore failed: {result.stderr.strip()[-500:]}")
 
+    requeued = _release_claims(state)
     moved: list[str] = []
     data_dir = state.settings.data_dir
     for name in manifest.get("data_files", []):
@@ -308,4 +309,20 @@ def restore(state: CandorState, folder: Path, *, keys_from: Path | None = None) 
         keys_target.mkdir(parents=True, mode=0o700)
         _copy_tree(keys_from, keys_target, skip_existing=False)  # the ring reloads a file that changed
     report = verify_database(state)
-    return {"database": dialect, "media_files": media_files, "set_aside": moved, "audit": report.to_dict()}
+    return {"database": dialect, "media_files": media_files, "set_aside": moved, "requeued_work": requeued,
+            "audit": report.to_dict()}
+
+
+def _release_claims(state: CandorState) -> int:
+    """Put units that were running at the snapshot back in the queue. Their claims belong to processes of the
+    old installation, which never write to this database; left as they are, they would wait out their lease
+    (``work_lease_seconds``) before any worker here could take them."""
+    from sqlalchemy import update
+
+    from candor.tasks.models import WorkItem, WorkState
+
+    with state.db.engine.begin() as connection:
+        released = connection.execute(
+            update(WorkItem).where(WorkItem.state == WorkState.RUNNING)
+            .values(state=WorkState.QUEUED, claimed_by=None, lease_until=None))
+    return int(released.rowcount or 0)

@@ -53,7 +53,8 @@ def restore_command(folder: Path, keys_from: Path | None, as_json: bool) -> None
     else:
         aside = ", ".join(result["set_aside"]) or "nothing"
         click.echo(f"Restored the {result['database']} database and {result['media_files']} media files "
-                   f"(set aside: {aside}).")
+                   f"(set aside: {aside}); {result['requeued_work']} units of work that were running are queued "
+                   "again.")
         click.echo(f"Audit chain: {result['audit']['message']}")
         click.echo("Next: candor db upgrade (if this version is newer), then start the web app and workers.")
     if result["audit"]["status"] != "ok":

@@ -40,6 +40,7 @@ def _server_counts(url: str) -> dict[str, float]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_several_web_and_worker_processes_keep_what_must_be_single(
         deployment_factory, fresh_database, shared_services, receiver, recording) -> None:
     site = deployment_factory(fresh_database, shared_services[1], config=webhook_config(receiver),

@@ -124,6 +124,7 @@ def _finish(site: Any, state: Any, *loads: Load) -> tuple[simulate.Measurements,
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_postgresql_restarted_mid_pipeline(deployment_factory, private_postgres, recording) -> None:
     from candor.testing import REDIS_URL, redis_available
 
@@ -147,6 +148,7 @@ def test_postgresql_restarted_mid_pipeline(deployment_factory, private_postgres,
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_redis_restarted_losing_its_messages(deployment_factory, fresh_database, private_redis, recording) -> None:
     site, app, state = _site(deployment_factory, fresh_database, private_redis.url)
     try:
@@ -161,6 +163,7 @@ def test_redis_restarted_losing_its_messages(deployment_factory, fresh_database,
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_worker_killed_with_sigkill_mid_task(deployment_factory, fresh_database, shared_services,
                                              recording) -> None:
     site, app, state = _site(deployment_factory, fresh_database, shared_services[1])
@@ -205,6 +208,7 @@ def _server_errors(url: str) -> float:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_media_disk_full_while_answers_arrive(deployment_factory, fresh_database, shared_services, recording,
                                              tmp_path: Path) -> None:
     media = tmp_path / "media-volume"
