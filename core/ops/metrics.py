@@ -14,8 +14,9 @@ Two kinds of figures, chosen so that several web and worker processes (on severa
 Labels are bounded: states, work kinds, Flask endpoint names (never URLs, which carry ids), methods and status
 classes. No personal data is read: only counts, ages and the chain head's sequence number.
 
-Access: clients in ``metrics_networks`` (loopback by default) or presenting ``Authorization: Bearer
-<metrics_token>``. The endpoint is not a staff API: Prometheus has no session or role.
+Access: clients in ``metrics_networks`` (loopback by default), or presenting ``Authorization: Metrics
+<metrics_token>`` (Prometheus: ``authorization: {type: Metrics, credentials_file: ...}``), or an API token
+(``Authorization: Bearer``) with the ``system:read`` scope. Prometheus has no session, so no cookie is needed.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
-from candor.auth import public
+from candor.auth import Permission, public
 from candor.config import ConfigError
 from candor.db import utcnow
 from candor.state import CandorState, get_state
@@ -151,8 +152,11 @@ def _networks(state: CandorState) -> list[ipaddress.IPv4Network | ipaddress.IPv6
 def _allowed(state: CandorState) -> bool:
     token = state.settings.metrics_token
     header = request.headers.get("Authorization", "")
-    if token and header.startswith("Bearer ") and hmac.compare_digest(
-            header.removeprefix("Bearer ").strip().encode(), token.encode()):
+    if token and header.startswith("Metrics ") and hmac.compare_digest(
+            header.removeprefix("Metrics ").strip().encode(), token.encode()):
+        return True
+    identity = g.get("candor_identity")  # an API token (Bearer) of a user whose role may read system state
+    if identity is not None and identity.can(Permission.SYSTEM_READ):
         return True
     try:
         client = ipaddress.ip_address((request.remote_addr or "").split("%")[0])
@@ -166,8 +170,8 @@ def _allowed(state: CandorState) -> bool:
 def metrics() -> Any:
     state = get_state()
     if not _allowed(state):
-        abort(403, "Metrics are open to the networks in CANDOR_METRICS_NETWORKS or with "
-                   "'Authorization: Bearer <CANDOR_METRICS_TOKEN>'.")
+        abort(403, "Metrics are open to the networks in CANDOR_METRICS_NETWORKS, with 'Authorization: Metrics "
+                   "<CANDOR_METRICS_TOKEN>', or with an API token that has the system:read scope.")
     registry = CollectorRegistry()
     registry.register(state.extras["candor.metrics.collector"])
     body = generate_latest(registry) + _request_metrics()
