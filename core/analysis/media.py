@@ -22,6 +22,13 @@ import av
 import numpy as np
 
 SAMPLE_RATE = 16_000
+#: The largest picture accepted (4K): a frame's size is what decoders allocate, and a tiny crafted file can declare
+#: a huge one. Checked on what the container declares, and set as the decoder's own limit for every frame.
+MAX_VIDEO_PIXELS = 3840 * 2160
+#: What browsers' MediaRecorder produces (WebM: VP8/VP9/AV1 with Opus; MP4: H.264/HEVC with AAC), by the names of
+#: PyAV's decoders. Anything else FFmpeg could decode is refused: fewer decoders, less attack surface.
+VIDEO_CODECS = frozenset({"vp8", "vp9", "libvpx", "libvpx-vp9", "av1", "libdav1d", "libaom-av1", "h264", "hevc"})
+AUDIO_CODECS = frozenset({"opus", "libopus", "vorbis", "libvorbis", "aac", "mp3", "mp3float"})
 
 
 class MediaError(ValueError):
@@ -79,6 +86,7 @@ def probe(path: str | Path, *, need_video: bool, max_seconds: float, min_seconds
             raise MediaError("The recording has no sound. Check that the microphone is allowed and record again.")
         if need_video and video is None:
             raise MediaError("The recording has no picture. Check that the camera is allowed and record again.")
+        _check_codecs(audio, video)
         streams = [s for s in (audio, video) if s is not None]
         ends: list[float] = []
         starts: list[float] = []
@@ -122,6 +130,24 @@ def probe(path: str | Path, *, need_video: bool, max_seconds: float, min_seconds
             width=video.codec_context.width if video is not None else None,
             height=video.codec_context.height if video is not None else None,
         )
+
+
+def _check_codecs(audio: Any, video: Any) -> None:
+    if audio.codec_context.name not in AUDIO_CODECS or (
+            video is not None and video.codec_context.name not in VIDEO_CODECS):
+        raise MediaError("The recording is in a format browsers do not record in. Record the answer again in a "
+                         "current Chrome, Edge, Firefox or Safari.")
+    if video is not None:
+        width, height = int(video.codec_context.width or 0), int(video.codec_context.height or 0)
+        if width * height > MAX_VIDEO_PIXELS:
+            raise MediaError(f"The recording's picture is {width}x{height}; the largest accepted is 3840x2160. "
+                             "Lower the camera resolution and record again.")
+        _limit_frame_size(video)
+
+
+def _limit_frame_size(video: Any) -> None:
+    # FFmpeg refuses, before allocating, any frame above this, even one the container did not declare.
+    video.codec_context.options = {"max_pixels": str(MAX_VIDEO_PIXELS)}
 
 
 def decode_audio(path: str | Path) -> bytes:
@@ -176,6 +202,7 @@ class VideoSource:
         with _open(self.path) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
+            _limit_frame_size(stream)
             origin: float | None = None
             next_t = 0.0
             try:
