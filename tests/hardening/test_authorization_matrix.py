@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from candor.auth.models import Role
@@ -18,8 +17,6 @@ from candor.openapi import access_of, operation_methods
 from candor.state import get_state
 
 from .conftest import NARROW_SCOPE, World
-
-pytestmark = pytest.mark.candor_backends("sqlite")
 
 #: An id no row has: staff requests reach their handlers without changing anything that exists.
 ABSENT_ID = 987654

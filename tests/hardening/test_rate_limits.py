@@ -15,8 +15,6 @@ from candor.testing import REDIS_URL, STAFF_PASSWORD, csrf_token_from, redis_ava
 
 from .conftest import World
 
-pytestmark = pytest.mark.candor_backends("sqlite")
-
 
 def _attempt(client: Any, email: str, password: str = "wrong password", address: str = "203.0.113.5") -> Any:
     environ = {"REMOTE_ADDR": address}
