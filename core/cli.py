@@ -139,7 +139,10 @@ def run_command(host: str, port: int, threads: int, worker: bool) -> None:
         raise click.ClickException(f"The database schema is behind ({', '.join(pending)}). Run: candor db upgrade")
     child = None
     if worker:
-        child = subprocess.Popen([sys.executable, "-m", "candor.cli", "worker"], env=os.environ.copy())
+        child = subprocess.Popen([sys.executable, "-m", "candor.cli", "worker"], env=os.environ.copy(),
+                                 preexec_fn=_die_with_parent if sys.platform == "linux" else None)  # noqa: PLW1509
+    # SIGTERM (a service manager stopping us) must run the ``finally`` below, which stops the worker too.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - only for display
     click.echo(f"Candor is running. Open http://{shown_host}:{port}/admin/  (Ctrl+C stops it)")
     try:
@@ -151,6 +154,14 @@ def run_command(host: str, port: int, threads: int, worker: bool) -> None:
                 child.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def _die_with_parent() -> None:
+    """In the worker child: the kernel sends it SIGTERM when ``candor run`` dies, even by SIGKILL."""
+    import ctypes
+
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 @cli.command("worker")
