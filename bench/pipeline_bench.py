@@ -215,6 +215,8 @@ def main() -> None:
             for question_id, path in list(zip(asked, paths, strict=True))[: concurrency + 1]:
                 _upload(state, warm, question_id, path, args.seconds)
             wait_for(lambda warm=warm, n=concurrency + 1: analysed(state, warm, n))
+            submit(state, warm)  # closed, so the measured interviews are new ones with only their own answers
+            wait_for(lambda warm=warm: recommended(state, warm))
             interview_id, asked = new_interview(state, args.answers)
             started = time.perf_counter()
             for question_id, path in zip(asked, paths, strict=True):
