@@ -30,6 +30,8 @@ NAVIGATION = (
     NavItem("admin.home", _l("Dashboard"), None),
     NavItem("admin.interviews", _l("Candidates and interviews"), Permission.CANDIDATES_READ),
     NavItem("admin.jobs", _l("Jobs"), Permission.JOBS_READ),
+    NavItem("admin.probation", _l("Probation attendance"), Permission.ATTENDANCE_READ),
+    NavItem("admin.suspensions", _l("Stop AI evaluation"), Permission.AI_SUSPEND),
     NavItem("admin.audit_log", _l("Audit log"), Permission.AUDIT_READ),
     NavItem("admin.consent_log", _l("Consent log"), Permission.AUDIT_READ),
     NavItem("admin.dsar_list", _l("Data-subject requests"), Permission.DSAR_MANAGE),
@@ -40,6 +42,7 @@ NAVIGATION = (
     NavItem("admin.users", _l("Users and roles"), Permission.USERS_MANAGE),
     NavItem("admin.tokens", _l("API tokens"), Permission.TOKENS_MANAGE),
     NavItem("admin.connectors", _l("Connectors"), Permission.INTEGRATION_SYNC),
+    NavItem("admin.dead_letters", _l("Dead letters"), Permission.OUTBOX_MANAGE),
 )
 
 

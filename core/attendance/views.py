@@ -12,10 +12,12 @@ with 422 and one message per field.
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, abort, jsonify, request
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from candor import audit
 from candor.attendance.checkins import report_to_hr
@@ -24,6 +26,9 @@ from candor.attendance.models import AttendanceDay, ProbationRules
 from candor.auth import Permission, current_identity, requires
 from candor.onboarding.models import Employee
 from candor.state import get_state
+
+if TYPE_CHECKING:
+    from candor.state import CandorState
 
 bp = Blueprint("attendance", __name__)
 
@@ -109,27 +114,30 @@ def validate_rules(body: Any, current: ProbationRules | None) -> tuple[dict[str,
     return rules, problems
 
 
-@bp.put("/api/v1/employees/<int:employee_id>/probation-rules")
-@requires(Permission.ATTENDANCE_MANAGE)
-def put_rules(employee_id: int) -> Any:
-    state = get_state()
-    session = state.db.session
-    employee = _employee(employee_id)
+@dataclass(frozen=True)
+class RulesChange:
+    """What ``change_rules`` did: the employee's rules now, whether they are a new version, days re-evaluated."""
+
+    rules: ProbationRules
+    changed: bool
+    days_evaluated: int
+
+
+def change_rules(state: CandorState, session: Session, employee: Employee, body: Any,
+                 *, actor: str) -> tuple[RulesChange | None, list[dict[str, str]]]:
+    """Validate ``body`` over the employee's current rules and, when valid and different, make them a new version
+    assigned to the employee, evaluate the evaluated days again, report the new counts to HR and audit it, in the
+    caller's transaction. Returns the change, or ``None`` and the problems (one per field). The API and the admin
+    form both call this, so they validate and record alike."""
     current = session.get(ProbationRules, employee.rules_id) if employee.rules_id is not None else None
-    values, problems = validate_rules(request.get_json(silent=True), current)
+    values, problems = validate_rules(body, current)
     if problems:
-        response = jsonify({"error": "invalid_rules", "message": "The probation rules were not changed: "
-                            + "; ".join(f"{p['field'] or 'body'}: {p['message']}" for p in problems),
-                            "problems": problems})
-        response.status_code = 422
-        return response
+        return None, problems
     if current is not None and all(values[name] == current.to_dict()[name] for name in RULE_FIELDS):
-        return jsonify({"employee": employee.id, "rules": current.to_dict(), "changed": False})
+        return RulesChange(current, False, 0), []
     version = (session.scalar(select(func.max(ProbationRules.version)).where(
         ProbationRules.organization_id == employee.organization_id, ProbationRules.name == values["name"])) or 0) + 1
-    identity = current_identity()
-    rules = ProbationRules(organization_id=employee.organization_id, version=version,
-                           created_by=identity.actor if identity else "staff", **values)
+    rules = ProbationRules(organization_id=employee.organization_id, version=version, created_by=actor, **values)
     session.add(rules)
     session.flush()
     employee.rules_id = rules.id
@@ -139,6 +147,26 @@ def put_rules(employee_id: int) -> Any:
     report_to_hr(state, session, employee)
     audit.record(session, "admin.probation_rules_changed", employee.subject_ref, purpose="attendance",
                  details={"rules": rules.id, "version": version})
+    return RulesChange(rules, True, len(days)), []
+
+
+@bp.put("/api/v1/employees/<int:employee_id>/probation-rules")
+@requires(Permission.ATTENDANCE_MANAGE)
+def put_rules(employee_id: int) -> Any:
+    state = get_state()
+    session = state.db.session
+    employee = _employee(employee_id)
+    identity = current_identity()
+    change, problems = change_rules(state, session, employee, request.get_json(silent=True),
+                                    actor=identity.actor if identity else "staff")
+    if change is None:
+        response = jsonify({"error": "invalid_rules", "message": "The probation rules were not changed: "
+                            + "; ".join(f"{p['field'] or 'body'}: {p['message']}" for p in problems),
+                            "problems": problems})
+        response.status_code = 422
+        return response
+    if not change.changed:
+        return jsonify({"employee": employee.id, "rules": change.rules.to_dict(), "changed": False})
     session.commit()
-    return jsonify({"employee": employee.id, "rules": rules.to_dict(), "changed": True,
-                    "days_evaluated": len(days)}), 200
+    return jsonify({"employee": employee.id, "rules": change.rules.to_dict(), "changed": True,
+                    "days_evaluated": change.days_evaluated}), 200
