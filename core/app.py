@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Flask
 
-from candor import audit, http
+from candor import audit, http, ratelimit
 from candor.analysis.pipeline import PREPARE_KIND, TRANSCRIBE_KIND, run_prepare, run_transcribe
 from candor.analysis.steps import ANALYSE_KIND, run_analysis_step
 from candor.attendance.pull import PULL_KIND, run_pull
@@ -23,6 +23,7 @@ from candor.interfaces import Analyzer, DoctorCheck
 from candor.logs import configure_logging
 from candor.onboarding.messages import work_handlers as onboarding_work_handlers
 from candor.onboarding.provisioning import work_handlers as provisioning_work_handlers
+from candor.ops import metrics
 from candor.outbox.checks import check_dead_letters
 from candor.outbox.delivery import deliver
 from candor.outbox.emit import DELIVER_KIND
@@ -74,8 +75,10 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, plugins: I
     http.init_app(app)
     access.init_app(app)
     audit.init_app(app)  # after access: the acting context comes from the identity
+    metrics.init_app(app)  # /metrics and request timing
     _register_core_blueprints(app)
     _collect_plugin_contributions(app, state)
+    ratelimit.init_app(app, settings)  # after every blueprint: limits attach to the endpoints found
     access.verify_access_declared(app)
     return app
 
@@ -90,6 +93,7 @@ def _register_core_blueprints(app: Flask) -> None:
     from candor.interviews.api import bp as interview_api
     from candor.interviews.page import bp as candidate_page
     from candor.onboarding.views import bp as onboarding
+    from candor.openapi import bp as openapi
     from candor.outbox.views import bp as outbox
     from candor.plugin_views import bp as plugins_api
     from candor.records.views import bp as records
@@ -99,7 +103,7 @@ def _register_core_blueprints(app: Flask) -> None:
     for blueprint in (health, auth_api, plugins_api, consent, review, records, fairness, dsar, outbox, admin,
                       candidate_page, interview_api):
         app.register_blueprint(blueprint)
-    for blueprint in (onboarding, attendance_api):
+    for blueprint in (onboarding, attendance_api, openapi):
         app.register_blueprint(blueprint)
 
 

@@ -26,6 +26,7 @@ from candor.audit.cli import audit_group
 from candor.config import ConfigError
 from candor.dsar.cli import dsar_group
 from candor.imports.cli import import_group
+from candor.ops.cli import backup_command, restore_command
 from candor.plugins import PluginError
 from candor.policy import PolicyError
 from candor.policy.cli import policies_group
@@ -133,6 +134,7 @@ def run_command(host: str, port: int, threads: int, worker: bool) -> None:
     import waitress
 
     from candor.db.migrate import pending_histories
+    from candor.serving import waitress_options
 
     pending = pending_histories(_state())
     if pending:
@@ -146,7 +148,8 @@ def run_command(host: str, port: int, threads: int, worker: bool) -> None:
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - only for display
     click.echo(f"Candor is running. Open http://{shown_host}:{port}/admin/  (Ctrl+C stops it)")
     try:
-        waitress.serve(_app(), host=host, port=port, threads=threads, ident="candor", _quiet=True)
+        waitress.serve(_app(), host=host, port=port, threads=threads, ident="candor", _quiet=True,
+                       **waitress_options())
     finally:
         if child is not None:
             child.send_signal(signal.SIGTERM)
@@ -377,6 +380,8 @@ cli.add_command(retention_group)
 cli.add_command(records_group)
 cli.add_command(import_group)
 cli.add_command(ehr_group)
+cli.add_command(backup_command)
+cli.add_command(restore_command)
 
 
 def main() -> None:

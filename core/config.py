@@ -87,6 +87,24 @@ class Settings(BaseSettings):
         description="Largest piece of an answer sent in one upload request; pieces resume after a drop.",
     )
 
+    rate_limit_enabled: bool = Field(default=True, description="Refuse callers past the limits below with 429.")
+    rate_limit_storage: str = Field(
+        default="", description="Where request counts live: memory:// (per process) or redis://host:6379/N; "
+        "empty means the broker's Redis when broker_url is redis://, memory otherwise.",
+    )
+    rate_limit_login: str = Field(
+        default="10 per minute;100 per day", description="Staff sign-in attempts per client address."
+    )
+    rate_limit_login_account: str = Field(
+        default="30 per hour", description="Staff sign-in attempts per e-mail address typed, from anywhere."
+    )
+    rate_limit_candidate_token: str = Field(
+        default="1200 per minute", description="Candidate API calls per interview link (uploads are 1 call a piece)."
+    )
+    rate_limit_candidate_ip: str = Field(
+        default="3000 per minute", description="Candidate API calls per client address, whatever the link."
+    )
+
     worker_concurrency: int = Field(default=2, ge=1, le=64)
     work_lease_seconds: int = Field(
         default=900, ge=1, description="How long a claimed unit of work is protected from other workers."
@@ -117,12 +135,21 @@ class Settings(BaseSettings):
         "records that reach the attendance system late are counted (duplicates are skipped)."
     )
 
+    metrics_token: str = Field(
+        default="", description="Token that opens /metrics from any address ('Authorization: Metrics <token>')."
+    )
+    metrics_networks: CommaList = Field(
+        default_factory=lambda: ["127.0.0.1/32", "::1/128"],
+        description="Client networks (CIDR) allowed to read /metrics without the token; empty: token only.",
+    )
+
     session_hours: int = Field(default=8, ge=1, le=24 * 30)
     login_max_age_days: int = 30
     testing: bool = False
 
     @field_validator(
-        "plugins_enable", "plugins_disable", "plugin_modules", "policy_dirs", "competency_dirs", mode="before"
+        "plugins_enable", "plugins_disable", "plugin_modules", "policy_dirs", "competency_dirs", "metrics_networks",
+        mode="before",
     )
     @classmethod
     def _split_commas(cls, value: Any) -> Any:

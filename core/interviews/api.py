@@ -187,6 +187,10 @@ def upload(answer_id: int) -> Any:
         chunk = ChunkRange.parse(request.headers.get("Content-Range"))
         if chunk.last - chunk.first + 1 > state.settings.answer_chunk_bytes:
             raise UploadError(413, f"Send pieces of at most {state.settings.answer_chunk_bytes} bytes.", answer)
+        # Read no more than a piece, whatever the body's declared length (or with none: chunked transfer).
+        request.max_content_length = state.settings.answer_chunk_bytes
+        if (request.content_length or 0) > state.settings.answer_chunk_bytes:
+            raise UploadError(413, f"Send pieces of at most {state.settings.answer_chunk_bytes} bytes.", answer)
         data = request.get_data(cache=False)
         last = receive_chunk(state, session, answer, chunk, data)
         if last:
