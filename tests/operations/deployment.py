@@ -241,12 +241,13 @@ class Deployment:
 
     def __init__(self, folder: Path, database_url: str, broker_url: str, *, web_processes: int = 2,
                  web_threads: int = 8, worker_concurrency: int = 1, settings: dict[str, str] | None = None,
-                 config: str = "") -> None:
+                 config: str = "", worker_nice: int = 0) -> None:
         self.folder = folder
         self.port = free_port()
         self.web_processes = web_processes
         self.web_threads = web_threads
         self.worker_concurrency = worker_concurrency
+        self.worker_nice = worker_nice  # workers below the web processes' CPU priority, as on a shared machine
         (folder / "logs").mkdir(parents=True, exist_ok=True)
         (folder / "prometheus").mkdir(exist_ok=True)
         self.env = {
@@ -312,7 +313,8 @@ class Deployment:
 
     def start_worker(self) -> Process:
         number = len(self.workers) + 1
-        worker = Process(f"worker-{number}", [sys.executable, "-m", "candor.cli", "worker", "--concurrency",
+        nice = ["nice", "-n", str(self.worker_nice)] if self.worker_nice else []
+        worker = Process(f"worker-{number}", [*nice, sys.executable, "-m", "candor.cli", "worker", "--concurrency",
                                               str(self.worker_concurrency)],
                          self.env, self.folder / "logs" / f"worker-{number}.log").start()
         self.workers.append(worker)

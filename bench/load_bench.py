@@ -1,0 +1,135 @@
+"""Many candidates at once: N simulated candidates upload their answers concurrently while reviewers browse.
+
+The deployment is the one an operator runs on one machine: gunicorn (2 processes x 8 threads), 2 ``candor worker``
+processes, PostgreSQL and Redis (the machine's, a fresh database per run). Each candidate reads the notice,
+consents, uploads every answer in 256 KiB pieces (the candidate page's size) and finishes; two reviewers read the
+review queue, interview details and pipeline progress all the while. Recordings are SMALL on purpose (3 s WebM,
+~90 KB, so one piece each) to keep the run short: the API and the queue are measured here, not the analyzers
+(bench/pipeline_bench.py measures those). With ``--light`` (default) the video analyzers are disabled so the
+backlog drains in minutes; speech-to-text, delivery and competency scoring still run on every answer.
+
+It reports, per N (default 50 then 200):
+- throughput: answers accepted per second and MB uploaded per second while candidates upload;
+- API latency p50/p95/p99 (all requests, candidate requests, reviewer requests), goal p95 < 300 ms at N=200;
+- backlog drain: seconds from the last upload until every interview waits for review;
+- errors (unexpected statuses) and lost answers (accepted but not analysed), goal zero;
+and how each figure grows from the first N to the last (the ratio; N grows 4x).
+
+Run: .venv/bin/python bench/load_bench.py [--candidates 50 200] [--questions 2] [--full]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import func, select  # noqa: E402
+
+from candor.app import create_app  # noqa: E402
+from candor.interviews.models import Answer, AnswerState  # noqa: E402
+from candor.ops import simulate  # noqa: E402
+from candor.state import get_state  # noqa: E402
+from candor.testing import REDIS_URL, postgres_available, redis_available  # noqa: E402
+from tests.operations.checks import settled  # noqa: E402
+from tests.operations.deployment import (  # noqa: E402
+    Deployment,
+    create_database,
+    drop_database,
+    gunicorn_available,
+    shared_postgres_admin_url,
+)
+
+
+def run_once(n: int, questions: int, light: bool, recording: tuple[bytes, float], folder: Path,
+             nice: int) -> dict[str, Any]:
+    database = create_database(shared_postgres_admin_url())
+    settings = {"CANDOR_PLUGINS_DISABLE": "video_cues,expression_cues"} if light else {}
+    site = Deployment(folder / f"n{n}", database, REDIS_URL.rsplit("/", 1)[0] + "/12", web_processes=2,
+                      web_threads=8, worker_concurrency=1, settings=settings, worker_nice=nice)
+    try:
+        site.start(workers=2)
+        app = create_app(site.app_settings())
+        state = get_state(app)
+        interviews = simulate.seed_interviews(state, n, questions=questions)
+        tokens = [simulate.reviewer_token(state) for _ in range(2)]
+        measured, accepted = asyncio.run(simulate.run_load(site.url, interviews, *recording, reviewer_tokens=tokens))
+        uploads_done = time.perf_counter()
+        ids = [seeded.interview_id for seeded in interviews]
+        while not settled(state, ids):
+            if time.perf_counter() - uploads_done > 3600:
+                break
+            time.sleep(1.0)
+        drain = time.perf_counter() - uploads_done
+        answer_ids = [a for answers in accepted.values() for a in answers]
+        with state.db.transaction() as session:
+            analysed = session.scalar(select(func.count()).select_from(Answer).where(
+                Answer.id.in_(answer_ids), Answer.state == AnswerState.ANALYSED)) or 0
+        verified = site.cli("audit", "verify", "--db", check=False).stdout.strip()
+        state.db.dispose()
+        upload_seconds = measured.finished - measured.started
+        return {
+            "n": n, "answers": len(answer_ids), "expected": n * questions,
+            "lost": n * questions - analysed, "errors": len(measured.errors),
+            "error_kinds": sorted({f"{label}:{status}" for label, status in measured.errors})[:5],
+            "upload_s": upload_seconds, "answers_per_s": len(answer_ids) / upload_seconds,
+            "mb_per_s": measured.uploaded_bytes / 1e6 / upload_seconds, "requests": measured.requests,
+            "all": measured.summary(), "candidate": measured.summary("candidate."),
+            "reviewer": measured.summary("review."), "drain_s": drain, "audit": verified[:60],
+        }
+    finally:
+        site.stop()
+        drop_database(database)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--candidates", type=int, nargs="+", default=[50, 200])
+    parser.add_argument("--questions", type=int, default=2)
+    parser.add_argument("--full", action="store_true", help="Keep the video analyzers (slower drain).")
+    parser.add_argument("--worker-nice", type=int, default=10,
+                        help="CPU niceness of the workers (0: equal to the web; workers on other machines: >0).")
+    args = parser.parse_args()
+    if not (gunicorn_available() and postgres_available() and redis_available()):
+        sys.exit("Needs gunicorn (pip install -e '.[deploy]'), PostgreSQL and Redis on 127.0.0.1 (see candor.testing).")
+    folder = Path(tempfile.mkdtemp(prefix="candor-load-"))
+    recording = simulate.make_recording(folder, 3.0)
+    print(f"recording: {len(recording[0])} bytes, {recording[1]:.1f} s; {args.questions} answers per candidate; "
+          f"analyzers: {'all' if args.full else 'light (no video cues)'}; workers at nice {args.worker_nice}")
+    results = [run_once(n, args.questions, not args.full, recording, folder, args.worker_nice)
+               for n in args.candidates]
+    header = (f"{'N':>5} {'answers':>8} {'lost':>5} {'errors':>6} {'ans/s':>7} {'MB/s':>6} {'p50':>7} {'p95':>7} "
+              f"{'p99':>7} {'cand p95':>9} {'rev p95':>8} {'drain s':>8}")
+    print(header)
+    for r in results:
+        print(f"{r['n']:>5} {r['answers']:>8} {r['lost']:>5} {r['errors']:>6} {r['answers_per_s']:>7.1f} "
+              f"{r['mb_per_s']:>6.2f} {r['all']['p50_ms']:>6.0f}ms {r['all']['p95_ms']:>6.0f}ms "
+              f"{r['all']['p99_ms']:>6.0f}ms {r['candidate']['p95_ms']:>7.0f}ms {r['reviewer']['p95_ms']:>6.0f}ms "
+              f"{r['drain_s']:>8.1f}")
+        if r["error_kinds"]:
+            print(f"      errors: {', '.join(r['error_kinds'])}")
+        print(f"      audit: {r['audit']}")
+    if len(results) > 1:
+        first, last = results[0], results[-1]
+        scale = last["n"] / first["n"]
+        print(f"\ngrowth from N={first['n']} to N={last['n']} ({scale:.0f}x candidates):")
+        for name, a, b in (("throughput answers/s", first["answers_per_s"], last["answers_per_s"]),
+                           ("p50 latency", first["all"]["p50_ms"], last["all"]["p50_ms"]),
+                           ("p95 latency", first["all"]["p95_ms"], last["all"]["p95_ms"]),
+                           ("p99 latency", first["all"]["p99_ms"], last["all"]["p99_ms"]),
+                           ("backlog drain", first["drain_s"], last["drain_s"])):
+            print(f"  {name:<22} {a:9.1f} -> {b:9.1f}  x{(b / a if a else float('nan')):.2f}")
+    goal = results[-1]
+    ok = goal["errors"] == 0 and goal["lost"] == 0 and goal["all"]["p95_ms"] < 300
+    print(f"\ngoal at N={goal['n']} (zero errors, zero lost, p95 < 300 ms): {'met' if ok else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
