@@ -7,6 +7,7 @@ through ``candor.interviews.uploads``; responses say where each answer is, never
 
 from __future__ import annotations
 
+import errno
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, request
@@ -199,6 +200,12 @@ def upload(answer_id: int) -> Any:
     except UploadError as exc:
         session.rollback()
         return _error(exc)
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        session.rollback()  # nothing is lost: the pieces stored so far stay, the candidate's page retries
+        return _error(UploadError(507, "The server is short of storage space right now. Your recording is kept "
+                                       "on this device; the upload continues by itself in a few minutes.", answer))
     session.commit()
     if answer.state == AnswerState.REJECTED:
         response = jsonify({"error": "recording_rejected", "message": answer.error, "answer": answer_view(answer)})

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from candor import audit
@@ -197,6 +197,12 @@ def _delete(state: CandorState, keys: list[str]) -> None:
             state.storage.delete(key)
 
 
+def _delete_after_commit(state: CandorState, session: Session, keys: list[str]) -> None:
+    """Remove stored files once the transaction that stops pointing at them has committed: if it fails, the
+    candidate's retry still finds every piece."""
+    event.listen(session, "after_commit", lambda _session: _delete(state, keys), once=True)
+
+
 def finish_upload(state: CandorState, session: Session, answer: Answer, asked: InterviewQuestion,
                   *, need_video: bool) -> Answer:
     """Join the parts into one encrypted recording, check it, and accept or reject it.
@@ -219,11 +225,11 @@ def finish_upload(state: CandorState, session: Session, answer: Answer, asked: I
                              "Record the answer again.")
     except MediaError as exc:
         answer.state, answer.error = AnswerState.REJECTED, str(exc)
-        _delete(state, [media_key, *parts])
+        _delete_after_commit(state, session, [media_key, *parts])
         audit.record(session, "system.answer_rejected", f"candidate:{interview.candidate_id}", purpose="recruitment",
                      details={"answer": answer.id, "interview": interview.id})
         return answer
-    _delete(state, parts)
+    _delete_after_commit(state, session, parts)
     answer.media_key = media_key
     answer.media_info = info.to_dict()
     answer.duration_seconds = info.duration
