@@ -1,7 +1,8 @@
 """Configuration: one validated settings object built from ``CANDOR_*`` variables and an optional TOML file.
 
 Owns the names, types, defaults and validation of every setting the core reads. Precedence, highest first:
-values passed to ``create_app`` (tests), environment variables, the file named by ``CANDOR_CONFIG``, defaults.
+values passed to ``create_app`` (tests), environment variables, plugin secrets set in the admin pages
+(``<data_dir>/plugin-secrets.json``, see ``candor.plugin_secrets``), the file named by ``CANDOR_CONFIG``, defaults.
 It must not read settings anywhere else: the rest of the code receives a ``Settings`` object.
 """
 
@@ -20,6 +21,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from candor.plugin_secrets import PluginSecretsSource, SecretStoreError
 
 CommaList = Annotated[list[str], NoDecode]
 
@@ -178,10 +181,14 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         config_file = os.environ.get("CANDOR_CONFIG")
-        if config_file:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)) if config_file else None
+        # Secrets set in the admin pages sit below the environment and above the config file (the operator's
+        # latest word); see candor.plugin_secrets.
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings,
+                                                     PluginSecretsSource(settings_cls, toml)]
+        if toml is not None:
+            sources.append(toml)
         return tuple(sources)
 
     # Derived values -------------------------------------------------------------------------------------
@@ -212,6 +219,8 @@ def load_settings(overrides: dict[str, Any] | None = None) -> Settings:
         return Settings(**(overrides or {}))
     except ValidationError as exc:
         raise ConfigError(_describe(exc, config_file)) from None
+    except SecretStoreError as exc:
+        raise ConfigError(str(exc)) from None
     except ValueError as exc:  # TOML syntax errors arrive as ValueError subclasses
         raise ConfigError(f"Cannot read the configuration file {config_file}: {exc}") from None
 
