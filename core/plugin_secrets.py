@@ -37,6 +37,10 @@ _ENV_PREFIX = "CANDOR_PLUGIN_SETTINGS__"
 _CONNECTOR_CACHE_KEYS = ("candor.outbox.connectors",)
 #: The hooks that build a connector plugin's connectors from its settings: asked before a value is stored.
 CONNECTOR_HOOKS = ("candor_register_ehr_connectors", "candor_register_attendance_adapters")
+#: Hooks called only at start-up that may also refuse a value (the webhooks plugin parses its inbound secrets
+#: when it builds its blueprint): asked too, so a stored value never stops the next start. Building a blueprint
+#: object registers nothing.
+_START_UP_HOOKS = ("candor_register_blueprints",)
 
 
 class SecretStoreError(ValueError):
@@ -152,8 +156,12 @@ def build_connectors(state: CandorState, plugin: str, settings: Mapping[str, Any
 
     One plugin at a time, so that one plugin's unusable settings do not hide the others on the admin page.
     """
+    return _call_own(state, plugin, CONNECTOR_HOOKS, settings)
+
+
+def _call_own(state: CandorState, plugin: str, hook_names: Iterable[str], settings: Mapping[str, Any]) -> list[Any]:
     built: list[Any] = []
-    for hook_name in CONNECTOR_HOOKS:
+    for hook_name in hook_names:
         for impl in getattr(state.plugins.hook, hook_name).get_hookimpls():
             if impl.plugin_name != plugin or set(impl.argnames) - {"settings"}:
                 continue
@@ -161,21 +169,25 @@ def build_connectors(state: CandorState, plugin: str, settings: Mapping[str, Any
     return built
 
 
-def reason_without_secrets(exc: BaseException, settings: Mapping[str, Any], secret_names: Iterable[str]) -> str:
-    """The message of what a plugin raised, unless it contains the value of one of its secret settings."""
+def reason_without_secrets(exc: BaseException, settings: Mapping[str, Any], secret_names: Iterable[str],
+                           *more: Mapping[str, Any]) -> str:
+    """The message of what a plugin raised, unless it contains the value of one of its secret settings (in
+    ``settings`` or any of ``more``)."""
     reason = str(exc)
-    values = [str(settings.get(name) or "") for name in secret_names]
+    names = list(secret_names)
+    values = [str(mapping.get(name) or "") for mapping in (settings, *more) for name in names]
     if not reason or any(value and value in reason for value in values):
         return f"the plugin refused its settings ({type(exc).__name__})"
     return reason
 
 
 def refusal_by_plugin(state: CandorState, plugin: str, setting: str, value: str) -> str | None:
-    """Ask the plugin's connector hooks to build their connectors with the new value; the reason they refuse it,
-    or None.
+    """Ask the plugin's connector and start-up hooks to build what they build with the new value; the reason they
+    refuse it, or None.
 
     A value the plugin cannot use (a malformed signing secret) would otherwise break the next call and stop the
-    next start. The reason never carries a secret value.
+    next start. Only refusals the current settings do not already cause count: a plugin that refuses because
+    another setting is missing must not block setting this one. The reason never carries a secret value.
     """
     from candor.plugins import PluginError, _resolve_settings
 
@@ -184,13 +196,22 @@ def refusal_by_plugin(state: CandorState, plugin: str, setting: str, value: str)
         coerced = _resolve_settings(declaration, {setting: value})[setting]
     except PluginError:
         return f"the value is not a {type(secret_setting(declaration, setting).default).__name__}"
-    trial = dict(state.plugins.get(plugin).settings)
-    trial[setting] = coerced
-    try:
-        build_connectors(state, plugin, trial)
-    except Exception as exc:  # whatever the plugin raises is its refusal
-        return reason_without_secrets(exc, trial, [s.name for s in declaration.settings if s.secret])
-    return None
+    current = dict(state.plugins.get(plugin).settings)
+    trial = {**current, setting: coerced}
+    secret_names = [s.name for s in declaration.settings if s.secret]
+    before = _refusals(state, plugin, current, secret_names)
+    new = [reason for reason in _refusals(state, plugin, trial, secret_names) if reason not in before]
+    return "; ".join(reason.rstrip(".") for reason in new) or None
+
+
+def _refusals(state: CandorState, plugin: str, settings: Mapping[str, Any], secret_names: list[str]) -> list[str]:
+    reasons = []
+    for hook_name in (*CONNECTOR_HOOKS, *_START_UP_HOOKS):
+        try:
+            _call_own(state, plugin, (hook_name,), settings)
+        except Exception as exc:  # whatever the plugin raises is its refusal
+            reasons.append(reason_without_secrets(exc, settings, secret_names, state.plugins.get(plugin).settings))
+    return reasons
 
 
 class PluginSecretsSource(PydanticBaseSettingsSource):

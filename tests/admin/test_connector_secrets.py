@@ -299,6 +299,12 @@ def test_a_shipped_connector_refuses_a_malformed_signing_secret_and_takes_a_good
     assert response.status_code == 303
     page = client.get(PAGE).get_data(as_text=True)
     assert "does not start with &#39;whsec_&#39;" in page and "not-a-signing-secret" not in page
+    # inbound_secrets is read when the plugin's blueprint is built at start-up: refused too, so no restart fails
+    assert client.post(f"{PAGE}/webhooks/secrets/inbound_secrets", data={"value": "whsec_%%%",
+                                                                         "csrf_token": token}).status_code == 303
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "cannot use this value for inbound_secrets: Plugin &#39;webhooks&#39; setting &#39;inbound_secrets&#39;: " \
+        "secret 1 is not valid base64 after &#39;whsec_&#39;" in page
     assert not store_file(app).exists()
 
     first, second = ("whsec_" + base64.b64encode(secrets.token_bytes(24)).decode() for _ in range(2))
