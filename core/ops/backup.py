@@ -7,7 +7,8 @@ A backup is a folder (owner-only) holding:
 - ``media/``: the encrypted media of the local storage backend. It is copied before the database snapshot and
   topped up after it, so every file the snapshot names is there (files removed between the passes stay in the
   copy). Media in another backend (object storage) is that backend's to back up (versioning, replication);
-- ``data/``: the session secret (``secret_key``, unless configured) and the audit signing key
+- ``data/``: the session secret (``secret_key``, unless configured), the connector secrets set in the admin UI
+  (``plugin-secrets.json``) and the audit signing key
   (``audit_signing_key.pem``), without which restored checkpoints would not verify;
 - ``manifest.json``: what was copied, sizes, the snapshot's SHA-256, the audit chain head at the snapshot.
 
@@ -38,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import inspect, make_url, select
 
 from candor.audit.signing import KEY_FILE as SIGNING_KEY_FILE
+from candor.plugin_secrets import FILE_NAME as SECRETS_FILE
 
 if TYPE_CHECKING:
     from candor.state import CandorState
@@ -188,7 +190,7 @@ def backup(state: CandorState, folder: Path, *, keys_to: Path | None = None) -> 
     data = folder / "data"
     data.mkdir(mode=0o700)
     copied = []
-    for name in ("secret_key", SIGNING_KEY_FILE):
+    for name in ("secret_key", SIGNING_KEY_FILE, SECRETS_FILE):
         source = state.settings.data_dir / name
         if source.is_file():
             shutil.copy2(source, data / name)
