@@ -127,7 +127,9 @@ class PocketsphinxRecognizer:
 def _finish(decoder: Any, offset: float) -> list[Word]:
     decoder.end_utt()
     words = []
-    for segment in decoder.seg():
+    # An utterance the search found nothing in (a cough, a click cut off at the end of a recording) has no
+    # segmentation at all: pocketsphinx returns None rather than an empty one.
+    for segment in decoder.seg() or ():
         if NON_WORDS.match(segment.word):
             continue
         words.append(
