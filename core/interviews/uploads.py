@@ -197,10 +197,25 @@ def _delete(state: CandorState, keys: list[str]) -> None:
             state.storage.delete(key)
 
 
+_DELETE_KEY = "candor.uploads.delete_after_commit"
+
+
 def _delete_after_commit(state: CandorState, session: Session, keys: list[str]) -> None:
     """Remove stored files once the transaction that stops pointing at them has committed: if it fails, the
-    candidate's retry still finds every piece."""
-    event.listen(session, "after_commit", lambda _session: _delete(state, keys), once=True)
+    candidate's retry still finds every piece. (Kept in ``session.info``: listeners added per session at run
+    time are shared by every thread's session and must not change while others commit.)"""
+    session.info.setdefault(_DELETE_KEY, []).append((state, list(keys)))
+
+
+@event.listens_for(Session, "after_commit")
+def _deletions_committed(session: Session) -> None:
+    for state, keys in session.info.pop(_DELETE_KEY, ()):
+        _delete(state, keys)
+
+
+@event.listens_for(Session, "after_rollback")
+def _deletions_dropped(session: Session) -> None:
+    session.info.pop(_DELETE_KEY, None)
 
 
 def finish_upload(state: CandorState, session: Session, answer: Answer, asked: InterviewQuestion,
