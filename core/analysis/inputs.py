@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -49,7 +49,6 @@ class Material:
     speech: dict[str, Any] | None = None
     question: dict[str, Any] | None = None
     extension: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def question_view(asked: InterviewQuestion) -> dict[str, Any]:

@@ -83,8 +83,7 @@ def engine_order(state: CandorState, language: str) -> list[str]:
 
 
 def _is_engine(state: CandorState, plugin: str, name: str) -> bool:
-    return isinstance(state.analyzers[(plugin, name)], SpeechToText) and \
-        "speech_to_text" in state.plugins.declaration(plugin).capabilities
+    return speech_engines(state).get(plugin) is state.analyzers[(plugin, name)]
 
 
 def run_prepare(state: CandorState, context: WorkContext) -> dict[str, Any]:

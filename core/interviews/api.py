@@ -40,6 +40,8 @@ bp = Blueprint("interview_api", __name__)
 
 #: Question kinds answered by recording; the others (coding) are typed and go through their own endpoints.
 RECORDED_KINDS = {"behavioural", "follow_up", "case", "practice"}
+#: A recording carries picture and sound: the picture is what a human reviewer watches, whatever the AI reads.
+NEEDS_VIDEO = True
 
 
 def _writing() -> Interview:
@@ -65,9 +67,6 @@ def _questions(session: Any, interview: Interview) -> list[InterviewQuestion]:
         .order_by(InterviewQuestion.position, InterviewQuestion.step)))
 
 
-def _needs_video(session: Any, interview: Interview) -> bool:
-    # A recording carries picture and sound; the picture is what a human reviewer watches, whatever the AI reads.
-    return True
 
 
 def follow_up_pending(session: Any, interview: Interview, asked: list[InterviewQuestion]) -> bool:
@@ -101,7 +100,7 @@ def interview_view(session: Any, interview: Interview) -> dict[str, Any]:
         "organization": {"name": organization.name, "contact_email": organization.contact_email},
         "consent": {"decided": decided is not None, "ai_opt_out": interview.ai_opt_out,
                     "granted": sorted(granted_purposes(session, interview.candidate_id))},
-        "needs_video": _needs_video(session, interview),
+        "needs_video": NEEDS_VIDEO,
         "limits": {"max_bytes": state.settings.answer_max_bytes, "chunk_bytes": state.settings.answer_chunk_bytes},
         "questions": [
             {
@@ -196,7 +195,7 @@ def upload(answer_id: int) -> Any:
         last = receive_chunk(state, session, answer, chunk, data)
         if last:
             asked = session.get(InterviewQuestion, answer.interview_question_id)
-            finish_upload(state, session, answer, asked, need_video=_needs_video(session, interview))
+            finish_upload(state, session, answer, asked, need_video=NEEDS_VIDEO)
     except UploadError as exc:
         session.rollback()
         return _error(exc)

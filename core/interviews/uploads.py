@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from candor import audit
@@ -271,7 +271,3 @@ def interview_complete(session: Session, interview: Interview) -> list[Interview
         )
     )
     return [q for q in asked if q.id not in done]
-
-
-def answers_count(session: Session, interview_id: int) -> int:
-    return int(session.scalar(select(func.count()).where(Answer.interview_id == interview_id)) or 0)
