@@ -6,7 +6,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -14,10 +13,10 @@ import time
 import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
-from urllib.error import HTTPError
 from urllib.parse import urlencode
 
 import pytest
+from support.live import free_port, wait_http
 
 from candor.testing import csrf_token_from
 
@@ -48,12 +47,6 @@ def env(tmp_path: Path) -> dict[str, str]:
     (plugin_dir / "echo.py").write_text(QUICK_PLUGIN)
     return {**os.environ, "CANDOR_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(plugin_dir),
             "CANDOR_PLUGIN_MODULES": "echo", "CANDOR_LOG_FORMAT": "json"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_init_is_idempotent_and_doctor_reports_each_dependency(env):
@@ -93,13 +86,13 @@ def test_doctor_on_an_empty_database_says_to_upgrade(env):
 def test_run_serves_the_app_and_its_worker_runs_work(env, tmp_path):
     init = _candor(env, "init")
     password = re.search(r"with password (\S+)", init.stdout).group(1)
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "run.log"
     server = subprocess.Popen([sys.executable, "-m", "candor.cli", "run", "--port", str(port)], env=env,
                               stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_http(f"{base}/healthz", log)
+        wait_http(f"{base}/healthz", log)
         assert f"Open http://127.0.0.1:{port}/admin/" in log.read_text()
         ready = json.load(urllib.request.urlopen(f"{base}/readyz", timeout=5))
         assert ready["status"] == "ready"
@@ -147,12 +140,3 @@ def test_run_serves_the_app_and_its_worker_runs_work(env, tmp_path):
     assert password not in text
 
 
-def _wait_http(url: str, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except (OSError, HTTPError):
-            time.sleep(0.2)
-    raise AssertionError(f"the server did not answer; its output:\n{log.read_text()[-3000:]}")

@@ -11,18 +11,15 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.error import HTTPError
 
 import pytest
+from support.live import free_port, wait_http
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "admin"
@@ -46,23 +43,6 @@ def _chromium_missing() -> str | None:
     except ImportError:
         return "the Python package playwright is not installed (pip install -e '.[dev]')"
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_http(url: str, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except (OSError, HTTPError):
-            time.sleep(0.2)
-    raise AssertionError(f"the server did not answer; its output:\n{log.read_text()[-3000:]}")
 
 
 def _prepare(data_dir: Path, base: str) -> tuple[dict[str, str], int]:
@@ -104,7 +84,7 @@ def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdminServ
     if missing:
         pytest.skip(missing)
     root = tmp_path_factory.mktemp("admin-live")
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     data_dir = root / "data"
     env = {**os.environ, "CANDOR_DATA_DIR": str(data_dir), "CANDOR_PUBLIC_URL": base,
@@ -120,7 +100,7 @@ def admin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AdminServ
     process = subprocess.Popen([sys.executable, "-m", "candor.cli", "run", "--port", str(port)], env=env,
                                stdout=server.log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        _wait_http(f"{base}/healthz", server.log)
+        wait_http(f"{base}/healthz", server.log)
         yield server
     finally:
         os.killpg(process.pid, signal.SIGTERM)

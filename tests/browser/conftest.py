@@ -10,19 +10,16 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.error import HTTPError
 
 import numpy as np
 import pytest
+from support.live import free_port, wait_http
 
 from .seeding import seed_interview
 
@@ -85,27 +82,10 @@ def media_fixtures(tmp_path_factory: pytest.TempPathFactory) -> Fixtures:
     return Fixtures(face=face, speech=speech, speech_seconds=len(one) / 16_000)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_http(url: str, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except (OSError, HTTPError):
-            time.sleep(0.2)
-    raise AssertionError(f"the server did not answer; its output:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     """``candor run`` (web server and worker) on a free port, with a seeded interview invitation."""
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     data_dir = tmp_path / "data"
     env = {**os.environ, "CANDOR_DATA_DIR": str(data_dir), "CANDOR_PUBLIC_URL": base,
@@ -128,7 +108,7 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     process = subprocess.Popen([sys.executable, "-m", "candor.cli", "run", "--port", str(port)], env=env,
                                stdout=server.log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        _wait_http(f"{base}/healthz", server.log)
+        wait_http(f"{base}/healthz", server.log)
         yield server
     finally:
         os.killpg(process.pid, signal.SIGTERM)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import email
-import socket
 from email.message import Message as EmailMessage
 from email.policy import default
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+from support.live import free_port
 
 
 class _Keep:
@@ -22,12 +23,6 @@ class _Keep:
             return "451 Try again later"
         self.messages.append(email.message_from_bytes(envelope.content, policy=default))
         return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Mailbox:
