@@ -3,9 +3,17 @@
 The deployment is the one an operator runs on one machine: gunicorn (2 processes x 8 threads), 2 ``candor worker``
 processes, PostgreSQL and Redis (the machine's, a fresh database per run). Each candidate reads the notice,
 consents, uploads every answer in 256 KiB pieces (the candidate page's size) and finishes; two reviewers read the
-review queue, interview details and pipeline progress all the while. Recordings are SMALL on purpose (3 s WebM,
-~90 KB, so one piece each) to keep the run short: the API and the queue are measured here, not the analyzers
-(bench/pipeline_bench.py measures those). With ``--light`` (default) the video analyzers are disabled so the
+review queue, interview details and pipeline progress all the while.
+
+Candidates go at people's pace by default (``candor.ops.simulate.Pacing``): they open their links within the first
+10 s, read the notice for 5-15 s, think 3-8 s before each answer, speak it in real time and upload it over a
+4 Mbit/s uplink. ``--burst`` drops every pause: each candidate sends the next request the moment the last one is
+answered, which saturates the server and measures its capacity rather than the latency people see.
+
+Recordings are SMALL on purpose (3 s WebM, ~90 KB, so one piece each) to keep the run short: the API and the queue
+are measured here, not the analyzers (bench/pipeline_bench.py measures those). Short answers make the paced load
+heavier than real interviews, not lighter: each candidate finishes an answer every 10 s or so instead of every
+minute or two. With ``--light`` (default) the video analyzers are disabled so the
 backlog drains in minutes; speech-to-text, delivery and competency scoring still run on every answer.
 
 It reports, per N (default 50 then 200):
@@ -15,7 +23,7 @@ It reports, per N (default 50 then 200):
 - errors (unexpected statuses) and lost answers (accepted but not analysed), goal zero;
 and how each figure grows from the first N to the last (the ratio; N grows 4x).
 
-Run: .venv/bin/python bench/load_bench.py [--candidates 50 200] [--questions 2] [--full]
+Run: .venv/bin/python bench/load_bench.py [--candidates 50 200] [--questions 2] [--full] [--burst]
 """
 
 from __future__ import annotations
@@ -49,7 +57,7 @@ from tests.operations.deployment import (  # noqa: E402
 
 
 def run_once(n: int, questions: int, light: bool, recording: tuple[bytes, float], folder: Path,
-             nice: int) -> dict[str, Any]:
+             nice: int, pacing: simulate.Pacing | None) -> dict[str, Any]:
     database = create_database(shared_postgres_admin_url())
     settings = {"CANDOR_PLUGINS_DISABLE": "video_cues,expression_cues"} if light else {}
     site = Deployment(folder / f"n{n}", database, REDIS_URL.rsplit("/", 1)[0] + "/12", web_processes=2,
@@ -60,7 +68,8 @@ def run_once(n: int, questions: int, light: bool, recording: tuple[bytes, float]
         state = get_state(app)
         interviews = simulate.seed_interviews(state, n, questions=questions)
         tokens = [simulate.reviewer_token(state) for _ in range(2)]
-        measured, accepted = asyncio.run(simulate.run_load(site.url, interviews, *recording, reviewer_tokens=tokens))
+        measured, accepted = asyncio.run(simulate.run_load(site.url, interviews, *recording, reviewer_tokens=tokens,
+                                                               pacing=pacing))
         uploads_done = time.perf_counter()
         ids = [seeded.interview_id for seeded in interviews]
         while not settled(state, ids):
@@ -94,6 +103,7 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--questions", type=int, default=2)
     parser.add_argument("--full", action="store_true", help="Keep the video analyzers (slower drain).")
+    parser.add_argument("--burst", action="store_true", help="No pauses: candidates as fast as the server answers.")
     parser.add_argument("--worker-nice", type=int, default=10,
                         help="CPU niceness of the workers (0: equal to the web; workers on other machines: >0).")
     args = parser.parse_args()
@@ -101,9 +111,11 @@ def main() -> None:
         sys.exit("Needs gunicorn (pip install -e '.[deploy]'), PostgreSQL and Redis on 127.0.0.1 (see candor.testing).")
     folder = Path(tempfile.mkdtemp(prefix="candor-load-"))
     recording = simulate.make_recording(folder, 3.0)
+    pacing = None if args.burst else simulate.Pacing()
     print(f"recording: {len(recording[0])} bytes, {recording[1]:.1f} s; {args.questions} answers per candidate; "
-          f"analyzers: {'all' if args.full else 'light (no video cues)'}; workers at nice {args.worker_nice}")
-    results = [run_once(n, args.questions, not args.full, recording, folder, args.worker_nice)
+          f"analyzers: {'all' if args.full else 'light (no video cues)'}; workers at nice {args.worker_nice}; "
+          f"candidates: {'burst (no pauses)' if pacing is None else 'at people pace'}")
+    results = [run_once(n, args.questions, not args.full, recording, folder, args.worker_nice, pacing)
                for n in args.candidates]
     header = (f"{'N':>5} {'answers':>8} {'lost':>5} {'errors':>6} {'ans/s':>7} {'MB/s':>6} {'p50':>7} {'p95':>7} "
               f"{'p99':>7} {'cand p95':>9} {'rev p95':>8} {'drain s':>8}")

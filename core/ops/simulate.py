@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import secrets
 import statistics
 import time
@@ -35,6 +36,31 @@ PAGE_CHUNK_BYTES = 256 * 1024
 MIME_TYPE = "video/webm;codecs=vp8,opus"
 SPOKEN = ("I listened to the customer, checked the billing records and refunded the double charge the same day. "
           "As a result complaints fell by thirty percent.")
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """How fast a person goes through the interview. ``None`` in its place means no pauses at all (a burst: every
+    candidate sends their next request the moment the last one answered, which saturates any server).
+
+    People read the notice, think before answering and record in real time (an answer cannot be uploaded before
+    it has been spoken); the page then uploads the recording at the speed of the phone's uplink. Times are drawn
+    uniformly from each range so that candidates who start together drift apart, as they do in life.
+    """
+
+    start_within: float = 10.0  # seconds over which candidates open their links
+    reading: tuple[float, float] = (5.0, 15.0)  # the notice and consent
+    thinking: tuple[float, float] = (3.0, 8.0)  # before each answer
+    uplink_bytes_per_second: float = 500_000.0  # about 4 Mbit/s, a mobile connection
+    seed: int = 7
+
+    def rng(self, who: int) -> random.Random:
+        return random.Random(self.seed * 1_000_003 + who)  # noqa: S311 - simulated timing, not a secret
+
+
+async def _pause(rng: random.Random | None, span: tuple[float, float]) -> None:
+    if rng is not None:
+        await asyncio.sleep(rng.uniform(*span))
 
 
 @dataclass(frozen=True)
@@ -185,11 +211,16 @@ class _Session:
 
 async def take_interview(client: httpx.AsyncClient, seeded: SeededInterview, recording: bytes, seconds: float,
                          measurements: Measurements, *, chunk: int = PAGE_CHUNK_BYTES, complete: bool = True,
-                         patience: float = 120.0) -> list[int]:
+                         patience: float = 120.0, pacing: Pacing | None = None) -> list[int]:
     """One candidate's whole interview over HTTP; returns the ids of the answers the server accepted."""
+    rng = pacing.rng(seeded.interview_id) if pacing else None
+    if pacing:
+        await _pause(rng, (0.0, pacing.start_within))
     person = _Session(client, {"Authorization": f"Candidate {seeded.token}"}, measurements, patience=patience)
     await person.call("candidate.interview", "GET", "/api/v1/candidate/interview")
     notice = (await person.call("candidate.notice", "GET", "/api/v1/candidate/notice")).json()
+    if pacing:
+        await _pause(rng, pacing.reading)
     decisions = {p["purpose"]: True for p in notice["purposes"]}
     await person.call("candidate.consent", "POST", "/api/v1/candidate/consent", expect=(201,),
                       json={"notice_hash": notice["hash"], "language": "en", "decisions": decisions})
@@ -207,7 +238,11 @@ async def take_interview(client: httpx.AsyncClient, seeded: SeededInterview, rec
             await asyncio.sleep(1.0)
             continue
         waited_since = None
-        answer_id = await _answer(person, question, recording, seconds, chunk)
+        if pacing:
+            await _pause(rng, pacing.thinking)
+            await asyncio.sleep(seconds)  # speaking the answer
+        answer_id = await _answer(person, question, recording, seconds, chunk,
+                                  pacing.uplink_bytes_per_second if pacing else None)
         if answer_id is not None:
             accepted.append(answer_id)
             measurements.answers_accepted += 1
@@ -218,7 +253,8 @@ async def take_interview(client: httpx.AsyncClient, seeded: SeededInterview, rec
     return accepted
 
 
-async def _answer(person: _Session, question_id: int, data: bytes, seconds: float, chunk: int) -> int | None:
+async def _answer(person: _Session, question_id: int, data: bytes, seconds: float, chunk: int,
+                  uplink: float | None = None) -> int | None:
     created = await person.call("candidate.answer_create", "POST", f"/api/v1/candidate/questions/{question_id}/answers",
                                 expect=(201,), json={"mime_type": MIME_TYPE, "total_bytes": len(data),
                                                      "recorded_seconds": seconds})
@@ -228,6 +264,8 @@ async def _answer(person: _Session, question_id: int, data: bytes, seconds: floa
     offset = 0
     while offset < len(data):
         piece = data[offset : offset + chunk]
+        if uplink:
+            await asyncio.sleep(len(piece) / uplink)  # the piece travelling over the candidate's connection
         reply = await person.call(
             "candidate.answer_piece", "PUT", f"/api/v1/candidate/answers/{answer['id']}/content", content=piece,
             extra={"Content-Type": "application/octet-stream",
@@ -265,9 +303,10 @@ async def browse(client: httpx.AsyncClient, token: str, measurements: Measuremen
 
 async def run_load(base_url: str, interviews: Sequence[SeededInterview], recording: bytes, seconds: float, *,
                    reviewer_tokens: Sequence[str] = (), chunk: int = PAGE_CHUNK_BYTES,
-                   concurrency: int | None = None, patience: float = 120.0,
-                   timeout: float = 60.0) -> tuple[Measurements, dict[int, list[int]]]:
-    """Every candidate takes their interview at once (at most ``concurrency`` at a time) while reviewers browse.
+                   concurrency: int | None = None, patience: float = 120.0, timeout: float = 60.0,
+                   pacing: Pacing | None = None) -> tuple[Measurements, dict[int, list[int]]]:
+    """Every candidate takes their interview at once (at most ``concurrency`` at a time) while reviewers browse;
+    with ``pacing`` they go at people's speed, without it as fast as the server answers.
 
     :returns: the measurements and, per interview id, the answer ids the server accepted.
     """
@@ -286,7 +325,8 @@ async def run_load(base_url: str, interviews: Sequence[SeededInterview], recordi
             async with gate:
                 try:
                     accepted[seeded.interview_id] = await take_interview(
-                        client, seeded, recording, seconds, measurements, chunk=chunk, patience=patience)
+                        client, seeded, recording, seconds, measurements, chunk=chunk, patience=patience,
+                        pacing=pacing)
                 except RuntimeError as exc:
                     measurements.errors.append(("candidate.gave_up", str(exc)[:80]))
 
