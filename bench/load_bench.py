@@ -1,7 +1,8 @@
 """Many candidates at once: N simulated candidates upload their answers concurrently while reviewers browse.
 
 The deployment is the one an operator runs on one machine: gunicorn (2 processes x 8 threads), 2 ``candor worker``
-processes, PostgreSQL and Redis (the machine's, a fresh database per run). Each candidate reads the notice,
+processes at ``worker_cpu_priority = "idle"`` (analysis takes the CPU time requests leave), the recovery sweep at
+its production pace, PostgreSQL and Redis (the machine's, a fresh database per run). Each candidate reads the notice,
 consents, uploads every answer in 256 KiB pieces (the candidate page's size) and finishes; two reviewers read the
 review queue, interview details and pipeline progress all the while.
 
@@ -57,11 +58,17 @@ from tests.operations.deployment import (  # noqa: E402
 
 
 def run_once(n: int, questions: int, light: bool, recording: tuple[bytes, float], folder: Path,
-             nice: int, pacing: simulate.Pacing | None) -> dict[str, Any]:
+             args: argparse.Namespace, pacing: simulate.Pacing | None) -> dict[str, Any]:
     database = create_database(shared_postgres_admin_url())
-    settings = {"CANDOR_PLUGINS_DISABLE": "video_cues,expression_cues"} if light else {}
-    site = Deployment(folder / f"n{n}", database, REDIS_URL.rsplit("/", 1)[0] + "/12", web_processes=2,
-                      web_threads=8, worker_concurrency=1, settings=settings, worker_nice=nice)
+    # The sweep at its production pace (the test deployment sweeps every second for quick fault drills, which
+    # under a long backlog re-sends every waiting unit every few seconds).
+    settings = {"CANDOR_SWEEP_INTERVAL_SECONDS": "30", "CANDOR_WORK_STALE_SECONDS": "120",
+                "CANDOR_WORKER_CPU_PRIORITY": args.worker_priority}
+    if light:
+        settings["CANDOR_PLUGINS_DISABLE"] = "video_cues,expression_cues"
+    site = Deployment(folder / f"n{n}", database, REDIS_URL.rsplit("/", 1)[0] + "/12",
+                      web_processes=args.web_processes, web_threads=args.web_threads, worker_concurrency=1,
+                      settings=settings)
     try:
         site.start(workers=2)
         app = create_app(site.app_settings())
@@ -92,6 +99,7 @@ def run_once(n: int, questions: int, light: bool, recording: tuple[bytes, float]
             "mb_per_s": measured.uploaded_bytes / 1e6 / upload_seconds, "requests": measured.requests,
             "all": measured.summary(), "candidate": measured.summary("candidate."),
             "reviewer": measured.summary("review."), "drain_s": drain, "audit": verified[:60],
+            "by_label": {label: measured.summary(label) for label in sorted(measured.latencies)},
         }
     finally:
         site.stop()
@@ -104,8 +112,10 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=2)
     parser.add_argument("--full", action="store_true", help="Keep the video analyzers (slower drain).")
     parser.add_argument("--burst", action="store_true", help="No pauses: candidates as fast as the server answers.")
-    parser.add_argument("--worker-nice", type=int, default=10,
-                        help="CPU niceness of the workers (0: equal to the web; workers on other machines: >0).")
+    parser.add_argument("--worker-priority", choices=["normal", "low", "idle"], default="idle",
+                        help="worker_cpu_priority of the workers (normal: equal to the web processes).")
+    parser.add_argument("--web-processes", type=int, default=2)
+    parser.add_argument("--web-threads", type=int, default=8)
     args = parser.parse_args()
     if not (gunicorn_available() and postgres_available() and redis_available()):
         sys.exit("Needs gunicorn (pip install -e '.[deploy]'), PostgreSQL and Redis on 127.0.0.1 (see candor.testing).")
@@ -113,9 +123,10 @@ def main() -> None:
     recording = simulate.make_recording(folder, 3.0)
     pacing = None if args.burst else simulate.Pacing()
     print(f"recording: {len(recording[0])} bytes, {recording[1]:.1f} s; {args.questions} answers per candidate; "
-          f"analyzers: {'all' if args.full else 'light (no video cues)'}; workers at nice {args.worker_nice}; "
+          f"analyzers: {'all' if args.full else 'light (no video cues)'}; "
+          f"workers at {args.worker_priority} CPU priority; web {args.web_processes}x{args.web_threads}; "
           f"candidates: {'burst (no pauses)' if pacing is None else 'at people pace'}")
-    results = [run_once(n, args.questions, not args.full, recording, folder, args.worker_nice, pacing)
+    results = [run_once(n, args.questions, not args.full, recording, folder, args, pacing)
                for n in args.candidates]
     header = (f"{'N':>5} {'answers':>8} {'lost':>5} {'errors':>6} {'ans/s':>7} {'MB/s':>6} {'p50':>7} {'p95':>7} "
               f"{'p99':>7} {'cand p95':>9} {'rev p95':>8} {'drain s':>8}")
@@ -128,6 +139,8 @@ def main() -> None:
         if r["error_kinds"]:
             print(f"      errors: {', '.join(r['error_kinds'])}")
         print(f"      audit: {r['audit']}")
+        print("      " + "; ".join(f"{label} {figures['count']:.0f}x p50 {figures['p50_ms']:.0f} p95 "
+                                    f"{figures['p95_ms']:.0f} ms" for label, figures in r["by_label"].items()))
     if len(results) > 1:
         first, last = results[0], results[-1]
         scale = last["n"] / first["n"]

@@ -43,6 +43,11 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str, logs: Call
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{logs()}")
 
 
+def children_of(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in children.read_text().split()] if children.exists() else []
+
+
 def gunicorn_available() -> bool:
     return shutil.which("gunicorn", path=str(Path(sys.executable).parent)) is not None
 
@@ -241,13 +246,12 @@ class Deployment:
 
     def __init__(self, folder: Path, database_url: str, broker_url: str, *, web_processes: int = 2,
                  web_threads: int = 8, worker_concurrency: int = 1, settings: dict[str, str] | None = None,
-                 config: str = "", worker_nice: int = 0) -> None:
+                 config: str = "") -> None:
         self.folder = folder
         self.port = free_port()
         self.web_processes = web_processes
         self.web_threads = web_threads
         self.worker_concurrency = worker_concurrency
-        self.worker_nice = worker_nice  # workers below the web processes' CPU priority, as on a shared machine
         (folder / "logs").mkdir(parents=True, exist_ok=True)
         (folder / "prometheus").mkdir(exist_ok=True)
         self.env = {
@@ -313,8 +317,7 @@ class Deployment:
 
     def start_worker(self) -> Process:
         number = len(self.workers) + 1
-        nice = ["nice", "-n", str(self.worker_nice)] if self.worker_nice else []
-        worker = Process(f"worker-{number}", [*nice, sys.executable, "-m", "candor.cli", "worker", "--concurrency",
+        worker = Process(f"worker-{number}", [sys.executable, "-m", "candor.cli", "worker", "--concurrency",
                                               str(self.worker_concurrency)],
                          self.env, self.folder / "logs" / f"worker-{number}.log").start()
         self.workers.append(worker)
@@ -330,8 +333,7 @@ class Deployment:
     def web_pids(self) -> list[int]:
         """The gunicorn worker processes (children of the arbiter)."""
         assert self.web is not None
-        children = Path(f"/proc/{self.web.pid}/task/{self.web.pid}/children")
-        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+        return children_of(self.web.pid)
 
     def stop(self) -> None:
         for process in [*self.workers, self.web]:

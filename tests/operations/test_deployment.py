@@ -6,6 +6,7 @@ browses; what must be single stays single (audit chain, periodic jobs, each anal
 from __future__ import annotations
 
 import asyncio
+import os
 
 import httpx
 import pytest
@@ -23,7 +24,7 @@ from .checks import (
     settled,
 )
 from .conftest import webhook_config
-from .deployment import wait_for
+from .deployment import children_of, wait_for
 
 CANDIDATES = 6
 
@@ -44,8 +45,15 @@ def _server_counts(url: str) -> dict[str, float]:
 def test_several_web_and_worker_processes_keep_what_must_be_single(
         deployment_factory, fresh_database, shared_services, receiver, recording) -> None:
     site = deployment_factory(fresh_database, shared_services[1], config=webhook_config(receiver),
-                              web_processes=2, worker_concurrency=1).start(workers=2)
+                              web_processes=2, worker_concurrency=1,
+                              settings={"CANDOR_WORKER_CPU_PRIORITY": "idle"}).start(workers=2)
     assert len(site.web_pids()) == 2
+    # The workers (and the pool processes they fork) run on spare CPU time only; the web keeps its priority.
+    wait_for(lambda: all(children_of(worker.pid) for worker in site.workers), 60, "the workers' pools", site.logs)
+    for worker in site.workers:
+        for pid in (worker.pid, *children_of(worker.pid)):
+            assert os.sched_getscheduler(pid) == os.SCHED_IDLE, pid
+    assert {os.sched_getscheduler(pid) for pid in site.web_pids()} == {os.SCHED_OTHER}
     app = create_app(site.app_settings())
     state = get_state(app)
     try:
