@@ -189,9 +189,14 @@ def append(connection: Connection, entries: Sequence[PendingEntry]) -> list[dict
         rows.append({"seq": seq, "recorded_at": now, "actor": pending.actor, "action": pending.action,
                      "subject": pending.subject, "purpose": pending.purpose, "outcome": pending.outcome,
                      "details": pending.details, "prev_hash": body["prev_hash"], "hash": prev})
-    connection.execute(insert(AuditEntry), rows)
-    connection.execute(
-        update(AuditChainHead).where(AuditChainHead.id == HEAD_ROW_ID).values(seq=seq, hash=prev))
+    move_head = update(AuditChainHead).where(AuditChainHead.id == HEAD_ROW_ID).values(seq=seq, hash=prev)
+    if connection.dialect.name == "postgresql":
+        # One round trip for the entries and the new head: every trip made while holding the head is a wait
+        # for every other process that appends (SQLite runs in-process and has no data-changing CTEs).
+        connection.execute(move_head.add_cte(insert(AuditEntry).values(rows).cte("appended")))
+    else:
+        connection.execute(insert(AuditEntry), rows)
+        connection.execute(move_head)
     return rows
 
 
