@@ -192,21 +192,34 @@ def _request_metrics() -> bytes:
     return generate_latest(own)
 
 
-def _before() -> None:
-    g.candor_request_started = time.perf_counter()
+_ENDPOINT_KEY = "candor.metrics.endpoint"
 
 
 def _after(response: Response) -> Response:
-    started = g.pop("candor_request_started", None)
-    if started is None:
-        return response
     rule = request.url_rule
     endpoint = rule.endpoint if rule is not None else "unmatched"
     if endpoint == "metrics.metrics":
         return response  # scrapes would dominate the figures they read
     _REQUESTS.labels(endpoint, request.method, f"{response.status_code // 100}xx").inc()
-    _LATENCY.labels(endpoint).observe(time.perf_counter() - started)
+    request.environ[_ENDPOINT_KEY] = endpoint  # timed by _Timed once the request's teardown is over
     return response
+
+
+class _Timed:
+    """Times the whole request around Flask, teardown included: a read's audit entries are appended when its
+    session closes, after every ``after_request`` function, and the caller waits for that too."""
+
+    def __init__(self, wsgi_app: Any) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return self.wsgi_app(environ, start_response)
+        finally:
+            endpoint = environ.get(_ENDPOINT_KEY)
+            if endpoint is not None:
+                _LATENCY.labels(endpoint).observe(time.perf_counter() - started)
 
 
 def init_app(app: Flask) -> None:
@@ -221,6 +234,6 @@ def init_app(app: Flask) -> None:
                               "Fix CANDOR_METRICS_NETWORKS.") from None
     state.extras["candor.metrics.networks"] = networks
     state.extras["candor.metrics.collector"] = PlatformCollector(state)
-    app.before_request(_before)
     app.after_request(_after)
+    app.wsgi_app = _Timed(app.wsgi_app)  # type: ignore[method-assign]
     app.register_blueprint(bp)
