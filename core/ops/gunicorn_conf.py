@@ -43,6 +43,6 @@ def child_exit(server: Any, worker: Any) -> None:
 def post_worker_init(worker: Any) -> None:
     # A request makes a dozen database and Redis round trips; after each, its thread needs the GIL back while
     # another thread may be computing, and Python hands it over only every switch interval (5 ms by default).
-    # 1 ms keeps those waits from adding up (bench/load_bench.py: p95 at 200 candidates 284-348 ms against
-    # 258-590 ms at the default).
+    # 1 ms keeps those waits from adding up (bench/load_bench.py: p95 at 200 candidates 270-388 ms over five
+    # runs against 258-590 ms over three at the default).
     sys.setswitchinterval(float(os.environ.get("CANDOR_WEB_SWITCH_INTERVAL", "0.001")))

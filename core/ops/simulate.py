@@ -147,6 +147,7 @@ class Measurements:
     answers_accepted: int = 0  # the last piece answered 200 with the answer uploaded
     uploaded_bytes: int = 0
     interviews_completed: int = 0
+    loop_lag: list[float] = field(default_factory=list)  # how late this process's own event loop woke up
     started: float = field(default_factory=time.perf_counter)
     finished: float = 0.0
 
@@ -301,6 +302,15 @@ async def browse(client: httpx.AsyncClient, token: str, measurements: Measuremen
             await asyncio.wait_for(stop.wait(), timeout=pause)
 
 
+async def _watch_loop(measurements: Measurements, stop: asyncio.Event, tick: float = 0.01) -> None:
+    """Record how late a short sleep wakes up: the simulated clients' own delay, part of every latency they
+    measure when they share the server's cores (on a busy machine the event loop waits for the CPU too)."""
+    while not stop.is_set():
+        started = time.perf_counter()
+        await asyncio.sleep(tick)
+        measurements.loop_lag.append(max(0.0, time.perf_counter() - started - tick))
+
+
 async def run_load(base_url: str, interviews: Sequence[SeededInterview], recording: bytes, seconds: float, *,
                    reviewer_tokens: Sequence[str] = (), chunk: int = PAGE_CHUNK_BYTES,
                    concurrency: int | None = None, patience: float = 120.0, timeout: float = 60.0,
@@ -320,6 +330,7 @@ async def run_load(base_url: str, interviews: Sequence[SeededInterview], recordi
         ids = [seeded.interview_id for seeded in interviews]
         readers = [asyncio.create_task(browse(client, token, measurements, stop, interview_ids=ids))
                    for token in reviewer_tokens]
+        readers.append(asyncio.create_task(_watch_loop(measurements, stop)))
 
         async def candidate(seeded: SeededInterview) -> None:
             async with gate:
