@@ -58,8 +58,13 @@ class NoEmailChannel(RuntimeError):
 
 
 def add_business_days(start: datetime, days: int) -> datetime:
-    """``start`` moved forward by ``days`` weekdays (Monday-Friday, in UTC), same time of day."""
+    """The moment ``days`` whole business days (Monday-Friday, in UTC) have passed since ``start``: the same
+    time of day ``days`` weekdays later. A notice given at a weekend counts from Monday 00:00: the weekend is
+    no part of the notice period (Saturday + 10 is the Monday two weeks later at 00:00; counting from
+    Saturday's time of day would open the link on a Friday, one business day short)."""
     moment = start
+    if days > 0 and start.weekday() >= 5:
+        moment = (start + timedelta(days=7 - start.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
     left = days
     while left > 0:
         moment += timedelta(days=1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -73,6 +73,19 @@ def _token(text: str, path: str) -> str:
     match = re.search(re.escape(f"{PUBLIC}{path}?t=") + r"([A-Za-z0-9_.\-]+)", text)
     assert match, f"no {path} link in the message"
     return match.group(1)
+
+
+@pytest.mark.parametrize(("sent", "opens"), [
+    ("2026-12-07T07:37", "2026-12-21T07:37"),  # Monday: ten weekdays later, same time
+    ("2026-12-04T23:00", "2026-12-18T23:00"),  # Friday night: its last hour counts as a business day's part
+    ("2026-12-09T10:00", "2026-12-23T10:00"),  # Wednesday
+    ("2026-12-05T07:37", "2026-12-21T00:00"),  # Saturday: the period starts on Monday at 00:00
+    ("2026-12-06T23:59", "2026-12-21T00:00"),  # Sunday
+])
+def test_ten_business_days_whatever_the_day_of_the_notice(sent, opens):
+    start = datetime.fromisoformat(sent).replace(tzinfo=UTC)
+    assert add_business_days(start, 10) == datetime.fromisoformat(opens).replace(tzinfo=UTC)
+    assert add_business_days(start, 0) == start
 
 
 def test_nyc_invitation_waits_ten_business_days_and_reminds(app, mailbox):
