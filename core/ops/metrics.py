@@ -24,6 +24,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import os
+import struct
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -185,6 +186,13 @@ def _request_metrics() -> bytes:
 
         combined = CollectorRegistry()
         multiprocess.MultiProcessCollector(combined)
+        for _attempt in range(4):
+            try:
+                return generate_latest(combined)
+            except struct.error:
+                # Another process is creating its file (empty for a moment, e.g. at its first request): read
+                # the folder again rather than fail the scrape.
+                time.sleep(0.05)
         return generate_latest(combined)
     own = CollectorRegistry()  # only ours: the default registry also holds the process collectors
     for collector in (_REQUESTS, _LATENCY):

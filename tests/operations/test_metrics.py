@@ -114,3 +114,19 @@ def test_gauges_follow_the_pipeline_without_personal_data(candor_app: Any, tmp_p
         personal = [value for person in people for value in (person.email, person.full_name) if value]
     assert personal and not [value for value in personal if value in body]
     assert "/api/v1/candidate/answers/" not in body and demo.token not in body
+
+
+def test_a_scrape_while_another_process_creates_its_file(candor_app: Any, tmp_path, monkeypatch) -> None:
+    """In multiprocess mode a process's file exists, empty, for a moment before it is filled; a scrape then reads
+    the folder again instead of answering 500."""
+    import threading
+    import time
+
+    folder = tmp_path / "prometheus"
+    folder.mkdir()
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+    starting = folder / "counter_4242.db"
+    starting.touch()
+    threading.Thread(target=lambda: (time.sleep(0.08), starting.unlink())).start()
+    samples = scrape(candor_app.test_client())
+    assert samples[("candor_database_up", ())] == 1
