@@ -79,14 +79,14 @@ def server_latency(url: str) -> dict[str, float]:
     total = buckets.get(float("inf"), 0.0)
     if not total:
         return {"count": 0, "p95_ms": float("nan"), "under_300ms": float("nan")}
-    wanted, below, previous = 0.95 * total, 0.0, 0.0
-    p95 = bounds[-2]
-    for bound in bounds:  # linear within the bucket, as Prometheus' histogram_quantile
-        if buckets[bound] >= wanted:
-            inside = buckets[bound] - below
-            p95 = bound if bound == float("inf") else previous + (bound - previous) * (wanted - below) / inside
-            break
-        below, previous = buckets[bound], bound
+    # Linear within the first bucket that holds the 95th percentile, as Prometheus' histogram_quantile (the +Inf
+    # bucket holds every request, so one always does).
+    wanted = 0.95 * total
+    bound = next(b for b in bounds if buckets[b] >= wanted)
+    index = bounds.index(bound)
+    previous, below = (bounds[index - 1], buckets[bounds[index - 1]]) if index else (0.0, 0.0)
+    inside = buckets[bound] - below
+    p95 = bound if bound == float("inf") else previous + (bound - previous) * (wanted - below) / inside
     return {"count": total, "p95_ms": 1000 * p95, "under_300ms": buckets.get(0.3, 0.0) / total}
 
 

@@ -120,13 +120,16 @@ def test_a_scrape_while_another_process_creates_its_file(candor_app: Any, tmp_pa
     """In multiprocess mode a process's file exists, empty, for a moment before it is filled; a scrape then reads
     the folder again instead of answering 500."""
     import threading
-    import time
 
     folder = tmp_path / "prometheus"
     folder.mkdir()
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+    client = candor_app.test_client()
+    scrape(client)  # warm: the next scrape reaches the folder well before the file below goes
     starting = folder / "counter_4242.db"
     starting.touch()
-    threading.Thread(target=lambda: (time.sleep(0.08), starting.unlink())).start()
-    samples = scrape(candor_app.test_client())
+    vanish = threading.Timer(0.12, starting.unlink)
+    vanish.start()
+    samples = scrape(client)
+    vanish.join()
     assert samples[("candor_database_up", ())] == 1
