@@ -111,8 +111,9 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=2, ge=1, le=64)
     worker_cpu_priority: Literal["normal", "low", "idle"] = Field(
         default="normal",
-        description="CPU priority of worker processes: 'low' (nice 10) or 'idle' (only spare CPU time) keeps the "
-        "analysis from slowing candidates' and reviewers' requests when the web runs on the same machine.",
+        description="CPU priority of the work units run (analysis, sync): 'low' (nice 10) or 'idle' (only spare CPU "
+        "time) keeps the analysis from slowing candidates' and reviewers' requests when the web runs on the same "
+        "machine. Commits stay at normal priority.",
     )
     work_lease_seconds: int = Field(
         default=900, ge=1, description="How long a claimed unit of work is protected from other workers."

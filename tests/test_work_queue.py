@@ -8,10 +8,12 @@ import subprocess
 import sys
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from candor import PluginDeclaration, hookimpl
 from candor.app import create_app
+from candor.audit.context import current_context
 from candor.orgs.models import Organization
 from candor.plugins import PluginError
 from candor.state import get_state
@@ -193,6 +195,51 @@ def test_cancelled_while_running_rolls_back(app, probe):
     assert work_module.run(state, item_id) == "skipped"
     assert _item(app, item_id).state == WorkState.CANCELLED
     assert _orgs(app, "withdrawn") == 0
+
+
+def _lowered() -> bool:
+    """Whether the calling thread runs at the lowest priority: SCHED_IDLE, or nice 19 where that is refused."""
+    return os.sched_getscheduler(0) == os.SCHED_IDLE or os.getpriority(os.PRIO_PROCESS, 0) == 19
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_idle_priority_runs_the_handler_low_and_commits_at_normal(candor_settings, probe, fail):
+    app = create_app({**candor_settings, "worker_cpu_priority": "idle"}, plugins=[probe])
+    state = get_state(app)
+    seen: dict[str, object] = {}
+    original = probe.create_org
+
+    def observed(context):
+        seen["handler_lowered"] = _lowered()
+        seen["actor"] = current_context().actor
+        return original(context)
+
+    commits: list[bool] = []
+
+    def on_commit(session):
+        commits.append(_lowered())
+
+    state.work_handlers["probe.create_org"] = observed
+    item_id = _enqueue(app, "probe.create_org", {"slug": "idle", "fail": fail}, max_attempts=1)
+    event.listen(Session, "before_commit", on_commit)
+    try:
+        with app.app_context():
+            outcome = work_module.run(state, item_id)
+    finally:
+        event.remove(Session, "before_commit", on_commit)
+    assert seen == {"handler_lowered": True, "actor": "system:work:probe.create_org"}
+    # The claim, the completion (or the failure) and their audit appends commit at the caller's priority.
+    assert commits and not any(commits)
+    assert not _lowered()
+    if fail:  # the handler's exception crosses back to this thread and rolls back what it wrote
+        assert outcome == "failed"
+        assert _item(app, item_id).last_error == "RuntimeError: the handler failed after writing"
+        assert _orgs(app, "idle") == 0
+    else:
+        assert outcome == "done"
+        assert _item(app, item_id).result == {"slug": "idle"}
+        assert _orgs(app, "idle") == 1
+    state.db.dispose()
 
 
 @pytest.mark.candor_backends("sqlite")

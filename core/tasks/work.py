@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from candor.audit.context import acting_as
 from candor.db import utcnow
 from candor.tasks.models import WorkItem, WorkState
+from candor.tasks.priority import Priority, call_at_priority
 
 if TYPE_CHECKING:
     from candor.state import CandorState
@@ -152,7 +153,7 @@ def run(state: CandorState, item_id: int) -> str:
     try:
         for conflicts_left in range(SQLITE_CONFLICT_RETRIES, -1, -1):
             try:
-                _run_handler(session, handler, item, me, renew)
+                _run_handler(session, handler, item, me, renew, state.settings.worker_cpu_priority)
                 break
             except OperationalError as exc:
                 # SQLite: another process committed while this transaction was reading, so it cannot write.
@@ -176,11 +177,17 @@ def run(state: CandorState, item_id: int) -> str:
 
 
 def _run_handler(session: Session, handler: Callable[[Any], Any], item: WorkItem, me: str,
-                 renew: Callable[[], None]) -> None:
+                 renew: Callable[[], None], priority: Priority) -> None:
     with session.begin():
         context = WorkContext(item.id, item.kind, item.payload, item.attempts, session, renew)
-        with acting_as(f"system:work:{item.kind}", via=f"work:{item.id}"):
-            result = handler(context)
+
+        def work() -> Any:
+            with acting_as(f"system:work:{item.kind}", via=f"work:{item.id}"):
+                return handler(context)
+
+        # The handler's work at the configured (lower) priority; marking it done and committing, which holds
+        # the audit chain head, at this thread's normal one (candor.tasks.priority says why).
+        result = call_at_priority(priority, work)
         marked = session.execute(
             update(WorkItem)
             .where(WorkItem.id == item.id, WorkItem.claimed_by == me, WorkItem.state == WorkState.RUNNING)

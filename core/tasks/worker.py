@@ -4,8 +4,8 @@ The sweep runs in the worker's main process: once when it is ready (treating eve
 lost by the broker) and then every ``sweep_interval_seconds``. Each round also signs an audit checkpoint when
 one is due and enforces retention when the last run is more than an hour old.
 
-On a machine shared with the web processes, ``worker_cpu_priority`` lowers the worker's CPU priority before it
-forks its pool, so that analysing answers never slows the requests people are waiting for.
+On a machine shared with the web processes, ``worker_cpu_priority`` lowers the CPU priority of each unit's
+handler (``candor.tasks.priority``), so that analysing answers never slows the requests people are waiting for.
 """
 
 from __future__ import annotations
@@ -22,40 +22,20 @@ from candor.attendance.pull import pull_if_due
 from candor.audit.signing import checkpoint_if_due
 from candor.retention.engine import run_if_due
 from candor.state import get_state
+from candor.tasks.priority import lower_session_group
 from candor.tasks.work import sweep
 
 log = logging.getLogger(__name__)
-
-#: The nice value of each ``worker_cpu_priority`` (``idle`` first tries Linux's SCHED_IDLE policy).
-_NICE = {"normal": 0, "low": 10, "idle": 19}
-
-
-def lower_cpu_priority(priority: str) -> str:
-    """Lower this process's CPU priority (threads and processes it starts later inherit it); returns what holds.
-
-    ``idle`` runs the process only on CPU time nothing else wants (SCHED_IDLE); where that policy is missing it
-    falls back to the lowest nice value. Lowering needs no privilege; raising again would, so it is done once,
-    at start. Why not always idle: a worker holds row locks for the moment of a commit, and a request waiting
-    for such a lock waits until the worker gets the CPU, which under SCHED_IDLE is when the machine has a gap.
-    """
-    if priority == "normal":
-        return "normal"
-    if priority == "idle" and hasattr(os, "SCHED_IDLE"):
-        try:
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-            return "idle (SCHED_IDLE)"
-        except OSError:
-            pass  # not allowed in this container or kernel: the nice value below still helps
-    current = os.nice(0)
-    os.nice(max(0, _NICE[priority] - current))
-    return f"nice {os.nice(0)}"
 
 
 def start_worker(app: Flask, *, concurrency: int | None = None, pool: str = "prefork") -> None:
     state = get_state(app)
     stop = threading.Event()
-    if state.settings.worker_cpu_priority != "normal":
-        log.info("worker CPU priority: %s", lower_cpu_priority(state.settings.worker_cpu_priority))
+    priority = state.settings.worker_cpu_priority
+    log.info("units of work run at CPU priority %s; their commits at normal", priority)
+    group = lower_session_group(priority)  # before forking the pool, which joins the same group
+    if group is not None:
+        log.info("this worker's session scheduling group lowered: %s", group)
 
     def after_fork(**_: object) -> None:
         # Connections opened by the parent must not be shared with the forked child.
