@@ -74,10 +74,10 @@ def _seconds(timestamp: int | None, time_base: Fraction | None) -> float | None:
 
 
 def probe(path: str | Path, *, need_video: bool, max_seconds: float, min_seconds: float = 0.5) -> MediaInfo:
-    """Check a recording by reading every packet and decoding the first frames of each stream.
+    """Check a recording by reading every packet and decoding the first frame of each stream.
 
-    Reading packets (without decoding) is fast and finds truncation anywhere in the file; decoding a few frames
-    proves the codec is one we can decode.
+    Reading packets (without decoding) is fast and finds truncation anywhere in the file; decoding a frame proves
+    the codec is one we can decode.
     """
     with _open(path) as container:
         audio = next(iter(container.streams.audio), None)
@@ -88,33 +88,40 @@ def probe(path: str | Path, *, need_video: bool, max_seconds: float, min_seconds
             raise MediaError("The recording has no picture. Check that the camera is allowed and record again.")
         _check_codecs(audio, video)
         streams = [s for s in (audio, video) if s is not None]
-        ends: list[float] = []
-        starts: list[float] = []
-        decoded = {s.index: 0 for s in streams}
+        # Per stream, the earliest timestamp and the latest end, in the stream's own time base: integers per
+        # packet, seconds once at the end (a minute of video is ~5,000 packets; exact fractions per packet cost
+        # more than reading them).
+        first: dict[int, int] = {}
+        last: dict[int, int] = {}
+        undecoded = {s.index for s in streams}
         try:
             for packet in container.demux(streams):
-                if packet.dts is None and packet.pts is None:
+                timestamp = packet.pts if packet.pts is not None else packet.dts
+                if timestamp is None:
                     continue  # flush packet at the end of a stream
-                stream = packet.stream
-                start = _seconds(packet.pts if packet.pts is not None else packet.dts, stream.time_base)
-                if start is not None:
-                    starts.append(start)
-                    length = _seconds(packet.duration, stream.time_base) or 0.0
-                    ends.append(start + length)
-                if decoded[stream.index] < 3:
-                    decoded[stream.index] += len(packet.decode())
+                index = packet.stream_index
+                end = timestamp + (packet.duration or 0)
+                if index not in first or timestamp < first[index]:
+                    first[index] = timestamp
+                if index not in last or end > last[index]:
+                    last[index] = end
+                if index in undecoded and packet.decode():
+                    undecoded.discard(index)  # one decoded frame proves the stream's codec
         except av.FFmpegError:
             raise MediaError(
                 "The recording is damaged part of the way through (the upload may have been cut). "
                 "Record the answer again."
             ) from None
-        missing = [s.type for s in streams if decoded[s.index] == 0]
+        missing = [s.type for s in streams if s.index in undecoded]
         if missing:
             raise MediaError(
                 f"The recording's {' and '.join(missing)} could not be decoded. Record the answer again; if this "
                 "keeps happening, try another browser."
             )
-        duration = max(ends) - min(starts) if ends else 0.0
+        time_bases = {s.index: s.time_base for s in streams}
+        starts = [t for i, ts in first.items() if (t := _seconds(ts, time_bases[i])) is not None]
+        ends = [t for i, ts in last.items() if (t := _seconds(ts, time_bases[i])) is not None]
+        duration = max(ends) - min(starts) if ends and starts else 0.0
         if duration < min_seconds:
             raise MediaError("The recording is too short to be an answer. Record the answer again.")
         if duration > max_seconds + 2.0:  # a little slack: recorders stop a moment after the countdown

@@ -22,11 +22,17 @@ from candor.declarations import Purpose
 from candor.http import json_body
 from candor.interviews.links import LinkError, resolve_link
 from candor.interviews.models import Interview
+from candor.interviews.states import InterviewState
 from candor.jobs.models import Job
 from candor.orgs.models import Organization
 from candor.state import get_state
 
 bp = Blueprint("consent", __name__, template_folder="templates")
+
+
+#: States only reached through the candidate API after the link opened (``start_answer`` moves to in_progress).
+_OPENED = frozenset({InterviewState.IN_PROGRESS, InterviewState.SUBMITTED, InterviewState.ANALYSING,
+                     InterviewState.AWAITING_REVIEW, InterviewState.DECIDED})
 
 
 def _candidate_interview(*, for_withdrawal: bool = False, token: str | None = None) -> Interview:
@@ -39,7 +45,9 @@ def _candidate_interview(*, for_withdrawal: bool = False, token: str | None = No
         interview = resolve_link(state.app_secret, state.db.session, token, for_withdrawal=for_withdrawal)
     except LinkError as exc:
         abort(403 if exc.problem != "expired" else 410, str(exc))
-    if not for_withdrawal:  # the notice lead time: the link opens only after it (withdrawing works at once)
+    if not for_withdrawal and interview.state not in _OPENED:
+        # The notice lead time: the link opens only after it (withdrawing works at once). An interview with an
+        # answer started was opened after it, and the time is set only when the invitation is sent.
         from candor.recruiting.invitations import refusal_before_open
 
         early = refusal_before_open(state.db.session, interview)

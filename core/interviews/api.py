@@ -26,7 +26,6 @@ from candor.interviews.uploads import (
     answer_view,
     finish_upload,
     interview_complete,
-    latest_answer,
     receive_chunk,
     start_answer,
 )
@@ -69,18 +68,17 @@ def _questions(session: Any, interview: Interview) -> list[InterviewQuestion]:
 
 
 
-def follow_up_pending(session: Any, interview: Interview, asked: list[InterviewQuestion]) -> bool:
-    """True while an uploaded answer has not yet been read for a follow-up (the page waits for it)."""
+def follow_up_pending(interview: Interview, asked: list[InterviewQuestion], answers: list[Answer]) -> bool:
+    """True while an uploaded answer has not yet been read for a follow-up (the page waits for it).
+
+    :param answers: every answer of the interview (each attempt).
+    """
     state = get_state()
     if interview.ai_opt_out or state.settings.follow_ups_per_question == 0:
         return False
     waiting = {q.id for q in asked if q.answered_at is None and q.kind in {"behavioural", "case", "follow_up"}}
-    if not waiting:
-        return False
-    return session.scalar(
-        select(Answer.id).where(Answer.interview_question_id.in_(waiting),
-                                Answer.state.in_([AnswerState.UPLOADED, AnswerState.PROCESSING])).limit(1)
-    ) is not None
+    return any(a.interview_question_id in waiting and a.state in (AnswerState.UPLOADED, AnswerState.PROCESSING)
+               for a in answers)
 
 
 def interview_view(session: Any, interview: Interview) -> dict[str, Any]:
@@ -88,7 +86,13 @@ def interview_view(session: Any, interview: Interview) -> dict[str, Any]:
     job = session.get(Job, interview.job_id)
     organization = session.get(Organization, job.organization_id)
     asked = _questions(session, interview)
-    latest = {q.id: latest_answer(session, q) for q in asked}
+    # Every attempt at every question in one query (the page asks for this view after each step).
+    answers = list(session.scalars(select(Answer).where(Answer.interview_id == interview.id)))
+    latest: dict[int, Answer | None] = {q.id: None for q in asked}
+    for answer in answers:
+        current = latest.get(answer.interview_question_id)
+        if current is None or answer.attempt > current.attempt:
+            latest[answer.interview_question_id] = answer
     done_states = {AnswerState.UPLOADED, AnswerState.PROCESSING, AnswerState.ANALYSED}
     next_question = next((q.id for q in asked if latest[q.id] is None or latest[q.id].state not in done_states),
                          None)
@@ -118,7 +122,7 @@ def interview_view(session: Any, interview: Interview) -> dict[str, Any]:
             for q in asked
         ],
         "next_question_id": next_question,
-        "follow_up_pending": follow_up_pending(session, interview, asked),
+        "follow_up_pending": follow_up_pending(interview, asked, answers),
         "complete": interview.state not in (InterviewState.INVITED, InterviewState.IN_PROGRESS),
     }
 

@@ -80,12 +80,6 @@ def answer_view(answer: Answer | None) -> dict[str, Any] | None:
     }
 
 
-def latest_answer(session: Session, asked: InterviewQuestion) -> Answer | None:
-    return session.scalar(
-        select(Answer).where(Answer.interview_question_id == asked.id).order_by(Answer.attempt.desc()).limit(1)
-    )
-
-
 def _media_key(answer: Answer, extension: str) -> str:
     return f"answers/{answer.interview_id}/{answer.id}-{answer.attempt}.{extension}"
 
