@@ -15,6 +15,7 @@ import os
 import subprocess
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,24 @@ def _running(state: Any) -> list[tuple[int, str]]:
     with state.db.transaction() as session:
         return list(session.execute(select(WorkItem.id, WorkItem.claimed_by)
                                     .where(WorkItem.state == WorkState.RUNNING)).all())
+
+
+def _claimed_by(state: Any, pid: int) -> dict[int, int]:
+    """The units a worker (or one of its pool processes) is running, with their attempts so far."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    pids = {pid, *(int(p) for p in children.read_text().split())} if children.exists() else {pid}
+    with state.db.transaction() as session:
+        rows = session.execute(select(WorkItem.id, WorkItem.claimed_by, WorkItem.attempts)
+                               .where(WorkItem.state == WorkState.RUNNING)).all()
+    return {unit: attempts for unit, holder, attempts in rows if holder and int(holder.rsplit(":", 1)[1]) in pids}
+
+
+def _states(state: Any, units: Iterable[int]) -> dict[int, tuple[str, int]]:
+    """Each unit's state and attempts."""
+    with state.db.transaction() as session:
+        rows = session.execute(select(WorkItem.id, WorkItem.state, WorkItem.attempts)
+                               .where(WorkItem.id.in_(list(units)))).all()
+    return {unit: (state_, attempts) for unit, state_, attempts in rows}
 
 
 def _requirements(postgres: bool = False, redis: bool = False) -> None:
@@ -170,20 +189,23 @@ def test_worker_killed_with_sigkill_mid_task(deployment_factory, fresh_database,
     try:
         interviews = simulate.seed_interviews(state, CANDIDATES, questions=QUESTIONS)
         load = Load(site, interviews, recording)
-        victim = site.workers[0]
-
-        def claimed_by_victim() -> list[int]:
-            children = Path(f"/proc/{victim.pid}/task/{victim.pid}/children")
-            pids = {victim.pid, *(int(p) for p in children.read_text().split())} if children.exists() else set()
-            return [item for item, holder in _running(state) if holder and int(holder.rsplit(":", 1)[1]) in pids]
-
-        killed = wait_for(claimed_by_victim, 180, "the first worker to run a unit", site.logs)
-        victim.kill()  # SIGKILL to the whole worker, its pool children included
-        site.start_worker()
+        interrupted: dict[int, int] = {}  # unit id -> its attempts when the worker running it was killed
+        for _ in range(3):
+            victim = next(worker for worker in site.workers if worker.alive())
+            claimed = wait_for(lambda v=victim: _claimed_by(state, v.pid), 180, "a worker to run a unit", site.logs)
+            victim.kill()  # SIGKILL to the whole worker, its pool children included
+            after = _states(state, claimed)
+            # A unit may finish in the moment between reading the claims and the kill: that one was not cut off.
+            interrupted = {unit: attempts for unit, attempts in claimed.items()
+                           if after[unit] != (WorkState.DONE, attempts)}
+            site.start_worker()
+            if interrupted:
+                break
+        assert interrupted, "every claimed unit finished before its worker was killed, three times"
         _finish(site, state, load)
-        with state.db.transaction() as session:
-            rerun = session.scalars(select(WorkItem).where(WorkItem.id.in_(killed))).all()
-        assert all(item.state == WorkState.DONE and item.attempts >= 2 for item in rerun)
+        rerun = _states(state, interrupted)
+        assert all(state_ == WorkState.DONE and attempts > interrupted[unit]
+                   for unit, (state_, attempts) in rerun.items()), (interrupted, rerun)
     finally:
         state.db.dispose()
 
