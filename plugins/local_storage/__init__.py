@@ -71,14 +71,24 @@ class _AtomicFile(IO[bytes]):
     def close(self) -> None:
         if self._file.closed:
             return
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        os.replace(self._temp, self._target)
+        try:
+            # A full disk often shows only here, when the buffered tail is flushed or synced.
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            os.replace(self._temp, self._target)
+        except BaseException:
+            self.abort()
+            raise
 
     def abort(self) -> None:
-        self._file.close()
-        self._temp.unlink(missing_ok=True)
+        """Drop the temporary file; safe to call when closing it fails too (a flush on a full disk)."""
+        try:
+            self._file.close()
+        except OSError:
+            pass  # the data is being thrown away; the unlink below is what matters
+        finally:
+            self._temp.unlink(missing_ok=True)
 
     def __enter__(self) -> _AtomicFile:
         return self

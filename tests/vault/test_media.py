@@ -1,5 +1,6 @@
 """Streamed media encryption: round trip with flat memory, tampering detected, no plaintext left behind."""
 
+import errno
 import hashlib
 import os
 import tracemalloc
@@ -147,3 +148,34 @@ def test_failed_decryption_leaves_no_partial_plaintext(state, subject):
     with pytest.raises(DecryptionError), decrypted_media(state, subject, "answers/a.webm"):
         pass
     assert list((state.settings.data_dir / "tmp").iterdir()) == []
+
+
+
+@pytest.fixture
+def small_volume(tmp_path):
+    """A 64 KiB tmpfs, small enough to fill (needs root to mount)."""
+    import subprocess
+
+    folder = tmp_path / "volume"
+    folder.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@pytest.mark.parametrize("size", [100, 300_000], ids=["fails-at-flush", "fails-at-write"])
+def test_full_disk_leaves_no_half_written_file(small_volume, size):
+    from candor_plugins.local_storage import LocalStorage
+
+    storage = LocalStorage(small_volume)
+    storage.open_write("answers/warm").close()  # the folder exists before the disk fills
+    with open(small_volume / "filler", "wb", buffering=0) as filler, pytest.raises(OSError):
+        while True:
+            filler.write(b"\0" * 512)
+    with pytest.raises(OSError) as raised, storage.open_write("answers/piece") as out:
+        out.write(b"x" * size)  # a small write sits in the buffer: the disk is found full only at close
+    assert raised.value.errno == errno.ENOSPC  # which the upload answers with 507
+    assert not storage.exists("answers/piece")
+    assert [p.name for p in small_volume.rglob(".part-*")] == []
