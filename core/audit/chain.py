@@ -5,9 +5,12 @@ transaction, so an entry about a change commits or rolls back with the change. E
 an attempt (reads, denials, failures) are *durable*: if the caller's transaction does not commit they are
 appended in a transaction of their own, because the data was seen, or the attempt made, either way.
 
-Appending first updates the one head row (``audit_chain_head``): on PostgreSQL that takes the row lock, on
-SQLite the database write lock, so the head read next is the real head and no two appends fork the chain. The
-lock is held only from the commit's start to its end, because queued entries are appended at commit time.
+Appending locks the one head row (``audit_chain_head``), so the head read next is the real head and no two
+appends fork the chain. On SQLite the append updates the head (taking the database write lock) and inserts the
+entries at commit time. On PostgreSQL the entries are staged in the transaction without a lock, and a trigger
+chains them as it commits (migration ``0017_audit_staging``): the head's row lock is then held only while the
+commit reaches the disk, with no round trip to this process in between, because every process that appends
+waits for it.
 """
 
 from __future__ import annotations
@@ -20,13 +23,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, event, insert, update
+from sqlalchemy import Connection, event, insert, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from candor.audit.context import check_actor, current_context
-from candor.audit.models import HEAD_ROW_ID, AuditChainHead, AuditEntry
-from candor.audit.verify import canonical, entry_hash
+from candor.audit.models import HEAD_ROW_ID, AuditChainHead, AuditEntry, audit_staging
+from candor.audit.verify import canonical, canonical_value, entry_hash
 from candor.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -160,7 +163,10 @@ def format_time(moment: datetime) -> str:
 
 
 def lock_head(connection: Connection, now: datetime) -> tuple[int, str]:
-    """Take the chain lock for the rest of the transaction and return the head (seq, hash)."""
+    """Take the chain lock for the rest of the transaction and return the head (seq, hash), with the entries
+    this transaction has staged (PostgreSQL) chained first."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SET CONSTRAINTS audit_staging_chain IMMEDIATE"))
     head = connection.execute(
         update(AuditChainHead).where(AuditChainHead.id == HEAD_ROW_ID).values(updated_at=now)
         .returning(AuditChainHead.seq, AuditChainHead.hash)
@@ -170,10 +176,13 @@ def lock_head(connection: Connection, now: datetime) -> tuple[int, str]:
     return int(head.seq), str(head.hash)
 
 
-def append(connection: Connection, entries: Sequence[PendingEntry]) -> list[dict[str, Any]]:
-    """Append ``entries`` after the current head, inside ``connection``'s transaction; returns their rows."""
+def append(connection: Connection, entries: Sequence[PendingEntry]) -> None:
+    """Append ``entries`` after the current head, inside ``connection``'s transaction."""
     if not entries:
-        return []
+        return
+    if connection.dialect.name == "postgresql":
+        connection.execute(insert(audit_staging), [staged(pending) for pending in entries])
+        return
     now = utcnow()
     seq, prev = lock_head(connection, now)
     # Read the clock again under the lock, so that times never go backwards along the chain on one host.
@@ -189,27 +198,33 @@ def append(connection: Connection, entries: Sequence[PendingEntry]) -> list[dict
         rows.append({"seq": seq, "recorded_at": now, "actor": pending.actor, "action": pending.action,
                      "subject": pending.subject, "purpose": pending.purpose, "outcome": pending.outcome,
                      "details": pending.details, "prev_hash": body["prev_hash"], "hash": prev})
-    move_head = update(AuditChainHead).where(AuditChainHead.id == HEAD_ROW_ID).values(seq=seq, hash=prev)
-    if connection.dialect.name == "postgresql":
-        # One round trip for the entries and the new head: every trip made while holding the head is a wait
-        # for every other process that appends (SQLite runs in-process and has no data-changing CTEs).
-        connection.execute(move_head.add_cte(insert(AuditEntry).values(rows).cte("appended")))
-    else:
-        connection.execute(insert(AuditEntry), rows)
-        connection.execute(move_head)
-    return rows
+    connection.execute(insert(AuditEntry), rows)
+    connection.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ROW_ID).values(seq=seq, hash=prev))
 
 
-def append_pending(session: Session) -> list[dict[str, Any]]:
+def staged(pending: PendingEntry) -> dict[str, Any]:
+    """An entry as staged on PostgreSQL: its fields, and its canonical form cut where prev_hash, seq and time go
+    (the keys sort as action, actor, details, outcome, prev_hash, purpose, seq, subject, time)."""
+    first = canonical({"action": pending.action, "actor": pending.actor, "details": pending.details,
+                       "outcome": pending.outcome}).decode()
+    return {
+        "actor": pending.actor, "action": pending.action, "subject": pending.subject, "purpose": pending.purpose,
+        "outcome": pending.outcome, "details": pending.details,
+        "before_prev": first[:-1] + ',"prev_hash":"',
+        "before_seq": '","purpose":' + canonical_value(pending.purpose) + ',"seq":',
+        "before_time": ',"subject":' + canonical_value(pending.subject) + ',"time":"',
+    }
+
+
+def append_pending(session: Session) -> None:
     """Append what ``session`` has queued now, in its transaction (the chain stays locked until it ends)."""
     session.flush()  # changes to personal data queue their entries when flushed
     pending: list[PendingEntry] = session.info.get(_PENDING) or []
     if not pending:
-        return []
-    rows = append(session.connection(), pending)
+        return
+    append(session.connection(), pending)
     session.info.setdefault(_APPENDED, []).extend(pending)
     session.info[_PENDING] = []
-    return rows
 
 
 def append_independently(session: Session, entries: Sequence[PendingEntry]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Integer, String
+from sqlalchemy import JSON, BigInteger, Column, Integer, MetaData, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from candor.db import Base
@@ -60,3 +60,20 @@ class AuditChainHead(Base):
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime | None]
+
+
+#: PostgreSQL only (migration ``0017_audit_staging``): entries of open transactions, chained by a trigger as
+#: they commit (``candor.audit.chain``). Outside the models' metadata: SQLite appends without it.
+audit_staging = Table(
+    "audit_staging", MetaData(),
+    Column("id", BigInteger, primary_key=True),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("purpose", String(100), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("before_prev", Text, nullable=False),
+    Column("before_seq", Text, nullable=False),
+    Column("before_time", Text, nullable=False),
+)

@@ -43,6 +43,11 @@ def canonical(value: Mapping[str, Any]) -> bytes:
     return _CANONICAL.encode(value).encode("utf-8")
 
 
+def canonical_value(value: Any) -> str:
+    """One value (a string, number, boolean or null) in canonical form."""
+    return _CANONICAL.encode(value)
+
+
 def entry_hash(entry: Mapping[str, Any]) -> str:
     """SHA-256 (hex) of the canonical form of an entry's nine fields; ``prev_hash`` is one of them."""
     return hashlib.sha256(canonical({name: entry[name] for name in ENTRY_FIELDS})).hexdigest()

@@ -126,12 +126,17 @@ def differences(state: CandorState) -> dict[str, list[Any]]:
     return found
 
 
+#: Tables a migration creates that no model describes: PostgreSQL's audit staging, written and emptied by the
+#: audit chain's trigger within each transaction (``0017_audit_staging``).
+UNMODELLED_TABLES = frozenset({"audit_staging"})
+
+
 def _include_object(history: History) -> Callable[..., bool]:
     def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
         if type_ == "table":
-            return name is not None and history.owns(name)
+            return name is not None and name not in UNMODELLED_TABLES and history.owns(name)
         table = getattr(obj, "table", None)
-        return table is None or history.owns(table.name)
+        return table is None or (table.name not in UNMODELLED_TABLES and history.owns(table.name))
 
     return include
 

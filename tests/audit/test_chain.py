@@ -143,3 +143,33 @@ def test_entry_hash_is_the_canonical_form_documented(state, fill):
             "details": {"n": 0}, "prev_hash": GENESIS_HASH}
     by_hand = hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
     assert row.hash == by_hand == entry_hash(body)
+
+
+def test_entries_of_one_transaction_chain_in_order_with_any_text(state):
+    """Several entries in one commit, with text that JSON escapes or that is not ASCII, hash as the reference
+    verifier computes them on both databases (PostgreSQL chains them in its trigger, SQLite in the app)."""
+    import hashlib
+    import json
+
+    tricky = ['quote " and backslash \\', "line\nbreak\ttab", "Zürich 北京 😀", "</script>", ""]
+    with audit.acting_as("system:test"), state.db.transaction() as session:
+        for number, value in enumerate(tricky):
+            audit.record(session, "admin.test", f"user:{number}", purpose="administration",
+                         details={"note": value, "codes": [number, True, None], "z_last": number})
+    with state.db.transaction() as session:
+        rows = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+        if state.db.engine.dialect.name == "postgresql":
+            assert session.scalar(text("SELECT count(*) FROM audit_staging")) == 0
+    assert [row.subject for row in rows] == [f"user:{n}" for n in range(len(tricky))]
+    prev = GENESIS_HASH
+    for row in rows:
+        body = {"seq": row.seq, "time": row.recorded_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "actor": row.actor,
+                "action": row.action, "subject": row.subject, "purpose": row.purpose, "outcome": row.outcome,
+                "details": row.details, "prev_hash": prev}
+        by_hand = hashlib.sha256(
+            json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+        assert row.prev_hash == prev
+        assert row.hash == by_hand
+        prev = row.hash
+    assert [row.recorded_at for row in rows] == sorted(row.recorded_at for row in rows)
+    assert verify_database(state).ok
