@@ -151,7 +151,7 @@ def main() -> None:
     parser.add_argument("--worker-priority", choices=["normal", "low", "idle"], default="idle",
                         help="worker_cpu_priority of the workers (normal: equal to the web processes).")
     parser.add_argument("--web-processes", type=int, default=2)
-    parser.add_argument("--web-threads", type=int, default=8)
+    parser.add_argument("--web-threads", type=int, default=16)
     args = parser.parse_args()
     if not (gunicorn_available() and postgres_available() and redis_available()):
         sys.exit("Needs gunicorn (pip install -e '.[deploy]'), PostgreSQL and Redis on 127.0.0.1 (see candor.testing).")

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         default=Path("var"), description="Folder for the embedded database, broker, media and keys."
     )
     database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite in data_dir.")
+    database_pool_size: int = Field(
+        default=16, ge=1, le=500,
+        description="Connections each process keeps open to a database server (PostgreSQL), at least its web "
+        "threads: a request finding none idle opens one and closes it afterwards, a new server process each time.",
+    )
     broker_url: str = Field(
         default="", description="Celery broker URL (redis://, amqp://); empty means the embedded broker."
     )

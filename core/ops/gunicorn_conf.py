@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 worker_class = "gthread"
-threads = int(os.environ.get("CANDOR_WEB_THREADS", "8"))
+threads = int(os.environ.get("CANDOR_WEB_THREADS", "16"))
 timeout = 120  # an upload's last piece joins and checks the recording
 graceful_timeout = 30
 keepalive = 5
