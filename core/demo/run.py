@@ -26,7 +26,7 @@ from candor.demo import seed_demo
 from candor.demo.media import speak, write_recording
 from candor.interviews.models import Analysis, Answer, AnswerState, Interview
 from candor.interviews.states import InterviewState
-from candor.interviews.uploads import ChunkRange, finish_upload, receive_chunk, start_answer
+from candor.interviews.uploads import ChunkRange, receive_chunk, start_answer
 from candor.jobs.models import Job
 from candor.orgs.models import Organization
 from candor.questions.models import InterviewQuestion
@@ -96,9 +96,8 @@ def _upload(state: CandorState, interview_id: int, asked_id: int, path: Path, se
         piece = data[first : first + chunk]
         with state.db.transaction(immediate=True) as session:
             answer = session.get(Answer, answer_id)
-            last = receive_chunk(state, session, answer, ChunkRange(first, first + len(piece) - 1, len(data)), piece)
-            if last:
-                finish_upload(state, session, answer, session.get(InterviewQuestion, asked_id), need_video=True)
+            receive_chunk(state, session, answer, ChunkRange(first, first + len(piece) - 1, len(data)), piece,
+                          need_video=True)
             outcome = str(answer.state)
     return outcome
 

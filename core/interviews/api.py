@@ -24,7 +24,6 @@ from candor.interviews.uploads import (
     ChunkRange,
     UploadError,
     answer_view,
-    finish_upload,
     interview_complete,
     receive_chunk,
     start_answer,
@@ -196,10 +195,7 @@ def upload(answer_id: int) -> Any:
         if (request.content_length or 0) > state.settings.answer_chunk_bytes:
             raise UploadError(413, f"Send pieces of at most {state.settings.answer_chunk_bytes} bytes.", answer)
         data = request.get_data(cache=False)
-        last = receive_chunk(state, session, answer, chunk, data)
-        if last:
-            asked = session.get(InterviewQuestion, answer.interview_question_id)
-            finish_upload(state, session, answer, asked, need_video=NEEDS_VIDEO)
+        receive_chunk(state, session, answer, chunk, data, need_video=NEEDS_VIDEO)
     except UploadError as exc:
         session.rollback()
         return _error(exc)

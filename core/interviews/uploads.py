@@ -3,9 +3,11 @@
 Owns an answer's life from "the candidate pressed stop" to ``uploaded``. Each chunk is encrypted with the
 candidate's data key as soon as it arrives and stored as its own part (``<answer>.part-<offset>``), and
 ``received_bytes`` moves on in the same transaction, so a page that lost its connection (or was reloaded) asks how
-much arrived and continues from there; a chunk sent twice replaces its own part. The last chunk joins the parts
-into one encrypted media file, checks it with PyAV (``candor.analysis.media.probe``) and either accepts it (and
-starts its analysis) or rejects it with a message the candidate can act on. A rejected recording loses nothing
+much arrived and continues from there; a chunk sent twice replaces its own part. The last chunk is not stored on
+its own: it is joined, from memory, after the stored parts into one encrypted media file, while a private
+plaintext copy is written for PyAV to check (``candor.analysis.media.probe``); the recording is then either
+accepted (and its analysis starts) or rejected with a message the candidate can act on. If that request fails,
+nothing of the last chunk was kept and the page sends it again. A rejected recording loses nothing
 else: the candidate records that question again and every other answer stays as it was.
 """
 
@@ -14,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -25,7 +27,7 @@ from candor.db import utcnow
 from candor.interviews.models import Answer, AnswerState, Candidate, Interview
 from candor.interviews.states import InterviewState
 from candor.questions.models import InterviewQuestion
-from candor.vault.media import decrypted_media, iter_media, store_media
+from candor.vault.media import iter_media, private_file, store_media
 
 if TYPE_CHECKING:
     from candor.state import CandorState
@@ -146,8 +148,9 @@ def _subject(session: Session, interview: Interview) -> Any:
     return candidate.subject
 
 
-def receive_chunk(state: CandorState, session: Session, answer: Answer, chunk: ChunkRange, data: bytes) -> bool:
-    """Store one piece; returns True when it was the last one (the caller then calls ``finish_upload``).
+def receive_chunk(state: CandorState, session: Session, answer: Answer, chunk: ChunkRange, data: bytes, *,
+                  need_video: bool) -> Answer:
+    """Store one piece; the last one completes the recording, which is then accepted or rejected.
 
     :raises UploadError: 409 with the answer when the piece does not start where the server's copy ends.
     """
@@ -163,15 +166,22 @@ def receive_chunk(state: CandorState, session: Session, answer: Answer, chunk: C
         raise UploadError(409, f"The server has {answer.received_bytes} bytes of this recording; continue from "
                                "there.", answer)
     interview = session.get(Interview, answer.interview_id)
-    store_media(state, _subject(session, interview), _part_key(answer, chunk.first), [data])
+    subject = _subject(session, interview)
     answer.received_bytes = chunk.last + 1
-    return answer.received_bytes == answer.total_bytes
+    if answer.received_bytes < answer.total_bytes:
+        store_media(state, subject, _part_key(answer, chunk.first), [data])
+        return answer
+    asked = session.get(InterviewQuestion, answer.interview_question_id)
+    return _finish_upload(state, session, interview, subject, answer, asked, data, need_video=need_video)
 
 
-def _joined(state: CandorState, subject: Any, answer: Answer, seen: list[str]) -> Iterator[bytes]:
-    """The parts in order, decrypted; ``seen`` collects their keys for deletion afterwards."""
+def _joined(state: CandorState, subject: Any, answer: Answer, last_piece: bytes, seen: list[str]
+            ) -> Iterator[bytes]:
+    """The stored parts in order, decrypted, then the last piece; ``seen`` collects the parts' keys for deletion
+    afterwards."""
     offset = 0
-    while offset < (answer.total_bytes or 0):
+    last_offset = (answer.total_bytes or 0) - len(last_piece)
+    while offset < last_offset:
         key = _part_key(answer, offset)
         if not state.storage.exists(key):
             raise MediaError("A piece of the recording is missing on the server. Record the answer again.")
@@ -183,6 +193,12 @@ def _joined(state: CandorState, subject: Any, answer: Answer, seen: list[str]) -
         if size == 0:
             raise MediaError("A piece of the recording is empty on the server. Record the answer again.")
         offset += size
+    if offset != last_offset:
+        raise MediaError("The pieces of the recording on the server do not fit together. Record the answer again.")
+    stale = _part_key(answer, last_offset)  # stored by an earlier version that kept the last piece too
+    if state.storage.exists(stale):
+        seen.append(stale)
+    yield last_piece
 
 
 def _delete(state: CandorState, keys: list[str]) -> None:
@@ -212,22 +228,24 @@ def _deletions_dropped(session: Session) -> None:
     session.info.pop(_DELETE_KEY, None)
 
 
-def finish_upload(state: CandorState, session: Session, answer: Answer, asked: InterviewQuestion,
-                  *, need_video: bool) -> Answer:
-    """Join the parts into one encrypted recording, check it, and accept or reject it.
+def _finish_upload(state: CandorState, session: Session, interview: Interview, subject: Any, answer: Answer,
+                   asked: InterviewQuestion, last_piece: bytes, *, need_video: bool) -> Answer:
+    """Join the parts and the last piece into one encrypted recording, check it, and accept or reject it.
 
     Accepting queues the answer's processing in the same transaction (``candor.analysis.pipeline``).
     """
     from candor.analysis.pipeline import schedule_processing
 
-    interview = session.get(Interview, answer.interview_id)
-    subject = _subject(session, interview)
     extension = _EXTENSIONS.get((answer.mime_type or "").split(";")[0].strip().lower(), "bin")
     media_key = _media_key(answer, extension)
     parts: list[str] = []
     try:
-        store_media(state, subject, media_key, _joined(state, subject, answer, parts))
-        with decrypted_media(state, subject, media_key, suffix=f".{extension}") as path:
+        # The check reads a plaintext copy written while the recording is encrypted, rather than decrypting
+        # the stored file again: the last piece of every answer is on the candidate's path.
+        with private_file(state, suffix=f".{extension}") as (path, plaintext):
+            store_media(state, subject, media_key, _copied(_joined(state, subject, answer, last_piece, parts),
+                                                         plaintext))
+            plaintext.close()
             info = probe(path, need_video=need_video, max_seconds=float(asked.answer_seconds))
         if answer.recorded_seconds and info.duration + CUT_TOLERANCE_SECONDS < answer.recorded_seconds:
             raise MediaError("The recording arrived shorter than it was recorded (it may have been cut). "
@@ -247,6 +265,12 @@ def finish_upload(state: CandorState, session: Session, answer: Answer, asked: I
                  details={"answer": answer.id, "interview": interview.id, "bytes": answer.total_bytes})
     schedule_processing(state, session, answer)
     return answer
+
+
+def _copied(pieces: Iterator[bytes], sink: IO[bytes]) -> Iterator[bytes]:
+    for piece in pieces:
+        sink.write(piece)
+        yield piece
 
 
 def interview_complete(session: Session, interview: Interview) -> list[InterviewQuestion]:

@@ -128,6 +128,22 @@ def iter_media(state: CandorState, subject: DataSubject, media_key: str) -> Iter
 
 
 @contextmanager
+def private_file(state: CandorState, *, suffix: str = "") -> Iterator[tuple[Path, IO[bytes]]]:
+    """A new owner-only temporary file in ``<data_dir>/tmp``, open for writing, for plaintext a tool needs by path;
+    deleted when the block ends, also on errors."""
+    folder = state.settings.data_dir / "tmp"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, name = tempfile.mkstemp(dir=folder, prefix="media-", suffix=suffix)  # mkstemp creates it 0600
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield path, out
+    finally:
+        with suppress(FileNotFoundError):
+            path.unlink()
+
+
+@contextmanager
 def decrypted_media(state: CandorState, subject: DataSubject, media_key: str, *,
                     suffix: str = "") -> Iterator[Path]:
     """A private temporary file holding the decrypted media, for tools that need a path (decoders).
@@ -135,18 +151,11 @@ def decrypted_media(state: CandorState, subject: DataSubject, media_key: str, *,
     The file lives in ``<data_dir>/tmp`` (owner-only) and is deleted when the block ends, also on errors
     and when decryption fails part-way, so no plaintext is left on disk afterwards.
     """
-    folder = state.settings.data_dir / "tmp"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, name = tempfile.mkstemp(dir=folder, prefix="media-", suffix=suffix)  # mkstemp creates it 0600
-    path = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for chunk in iter_media(state, subject, media_key):
-                out.write(chunk)
+    with private_file(state, suffix=suffix) as (path, out):
+        for chunk in iter_media(state, subject, media_key):
+            out.write(chunk)
+        out.close()
         yield path
-    finally:
-        with suppress(FileNotFoundError):
-            path.unlink()
 
 
 def delete_media(state: CandorState, media_key: str) -> None:

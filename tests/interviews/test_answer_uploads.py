@@ -173,3 +173,25 @@ def test_limits_and_malformed_requests(candor_app: Any, interview: dict[str, Any
     other = client.get(f"/api/v1/candidate/answers/{created['id']}",
                        headers={"Authorization": "Candidate not-a-token"})
     assert other.status_code == 403
+
+
+def test_pieces_join_into_the_recording_sent_and_nothing_else_stays(candor_app: Any, interview: dict[str, Any],
+                                                                     tmp_path: Path) -> None:
+    """The stored recording is byte for byte what the page sent, in several pieces with the last kept only in
+    memory; afterwards neither the pieces nor the plaintext copy the check read remain on disk."""
+    client, headers, state = candor_app.test_client(), interview["headers"], get_state(candor_app)
+    consent(client, headers)
+    first = client.get("/api/v1/candidate/interview", headers=headers).get_json()["questions"][0]
+    data, seconds = record(tmp_path / "one.webm", "We shipped the release on time.", seconds=12)
+    assert len(data) > 2 * CHUNK and len(data) % CHUNK  # three or more pieces, the last one short
+    answer_id, done = upload(client, headers, first["id"], data, seconds)
+    assert done.status_code == 200 and done.get_json()["answer"]["state"] == "uploaded"
+    with state.db.transaction() as session:
+        answer = session.get(Answer, answer_id)
+        interview_row = session.get(Interview, interview["id"])
+        with decrypted_media(state, interview_row_subject(session, interview_row), answer.media_key) as path:
+            assert path.read_bytes() == data
+        stored = state.storage.path_for(answer.media_key)
+    assert sorted(p.name for p in stored.parent.iterdir()) == [stored.name]
+    assert list((state.settings.data_dir / "tmp").iterdir()) == []
+    assert stored.read_bytes()[:8] == b"CNDRMED1" and data[:4] not in stored.read_bytes()[:64]
