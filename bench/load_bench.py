@@ -1,6 +1,6 @@
 """Many candidates at once: N simulated candidates upload their answers concurrently while reviewers browse.
 
-The deployment is the one an operator runs on one machine: gunicorn (2 processes x 8 threads), 2 ``candor worker``
+The deployment is the one an operator runs on one machine: gunicorn (2 processes x 16 threads), 2 ``candor worker``
 processes at ``worker_cpu_priority = "idle"`` (analysis takes the CPU time requests leave), the recovery sweep at
 its production pace, PostgreSQL and Redis (the machine's, a fresh database per run). Each candidate reads the notice,
 consents, uploads every answer in 256 KiB pieces (the candidate page's size) and finishes; two reviewers read the
