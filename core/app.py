@@ -60,8 +60,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, plugins: I
 
     policies = load_policy_set(settings.policy_dirs)  # a broken pack stops startup with its PolicyError
     registry = build_plugin_registry(settings, plugins)
-    url = settings.resolved_database_url
-    db = Database(url) if url.startswith("sqlite") else Database(url, pool_size=settings.database_pool_size)
+    db = Database(settings.resolved_database_url, pool_size=settings.database_pool_size)
     celery = make_celery(settings)
     state = CandorState(settings=settings, db=db, plugins=registry, celery=celery,
                         app_secret=app.config["SECRET_KEY"])

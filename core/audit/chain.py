@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from candor.audit.context import check_actor, current_context
 from candor.audit.models import HEAD_ROW_ID, AuditChainHead, AuditEntry, audit_staging
-from candor.audit.verify import canonical, canonical_value, entry_hash
+from candor.audit.verify import canonical, entry_cut, entry_hash
 from candor.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -203,17 +203,11 @@ def append(connection: Connection, entries: Sequence[PendingEntry]) -> None:
 
 
 def staged(pending: PendingEntry) -> dict[str, Any]:
-    """An entry as staged on PostgreSQL: its fields, and its canonical form cut where prev_hash, seq and time go
-    (the keys sort as action, actor, details, outcome, prev_hash, purpose, seq, subject, time)."""
-    first = canonical({"action": pending.action, "actor": pending.actor, "details": pending.details,
-                       "outcome": pending.outcome}).decode()
-    return {
-        "actor": pending.actor, "action": pending.action, "subject": pending.subject, "purpose": pending.purpose,
-        "outcome": pending.outcome, "details": pending.details,
-        "before_prev": first[:-1] + ',"prev_hash":"',
-        "before_seq": '","purpose":' + canonical_value(pending.purpose) + ',"seq":',
-        "before_time": ',"subject":' + canonical_value(pending.subject) + ',"time":"',
-    }
+    """An entry as staged on PostgreSQL: its fields, and its canonical form cut where the chain's values go."""
+    fields = {"actor": pending.actor, "action": pending.action, "subject": pending.subject,
+              "purpose": pending.purpose, "outcome": pending.outcome, "details": pending.details}
+    before_prev, before_seq, before_time = entry_cut(fields)
+    return {**fields, "before_prev": before_prev, "before_seq": before_seq, "before_time": before_time}
 
 
 def append_pending(session: Session) -> None:

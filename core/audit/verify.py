@@ -43,9 +43,18 @@ def canonical(value: Mapping[str, Any]) -> bytes:
     return _CANONICAL.encode(value).encode("utf-8")
 
 
-def canonical_value(value: Any) -> str:
-    """One value (a string, number, boolean or null) in canonical form."""
-    return _CANONICAL.encode(value)
+def entry_cut(entry: Mapping[str, Any]) -> tuple[str, str, str]:
+    """An entry's canonical form without its chain fields, cut where they go, for a database that fills them in
+    (PostgreSQL's ``candor_audit_chain`` trigger): the text before prev_hash's value, the text between it and
+    seq's, and the text between seq's and time's; the time's value and ``"}`` follow.
+
+    :param entry: the six fields besides seq, time and prev_hash.
+    """
+    # Sorted, the nine keys run action, actor, details, outcome | prev_hash | purpose, seq | subject, time.
+    first = _CANONICAL.encode({key: entry[key] for key in ("action", "actor", "details", "outcome")})
+    return (first[:-1] + ',"prev_hash":"',
+            '","purpose":' + _CANONICAL.encode(entry["purpose"]) + ',"seq":',
+            ',"subject":' + _CANONICAL.encode(entry["subject"]) + ',"time":"')
 
 
 def entry_hash(entry: Mapping[str, Any]) -> str:

@@ -64,7 +64,8 @@ class Database:
         self.engine.dispose()
 
 
-def make_engine(url: str, **options: Any) -> Engine:
+def make_engine(url: str, *, pool_size: int | None = None, **options: Any) -> Engine:
+    """An engine for ``url``; ``pool_size`` is the connections kept open to a database server (SQLite has none)."""
     if url.startswith("sqlite"):
         options.setdefault("connect_args", {}).setdefault("timeout", 30)
         options.setdefault("hide_parameters", True)  # statement parameters can be personal data
@@ -73,6 +74,8 @@ def make_engine(url: str, **options: Any) -> Engine:
         return engine
     options.setdefault("pool_pre_ping", True)
     options.setdefault("hide_parameters", True)  # statement parameters can be personal data
+    if pool_size is not None:
+        options.setdefault("pool_size", pool_size)
     return create_engine(url, **options)
 
 
